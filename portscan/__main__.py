@@ -1,0 +1,3 @@
+from portscan.cli import main
+
+raise SystemExit(main())

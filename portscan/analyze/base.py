@@ -1,0 +1,57 @@
+"""What every finding module shares: the context it reads and small helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from portscan.config import Config
+from portscan.model import Binding, Diagnostic, Finding, Graph, Location, PortFact, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a rule may read. Rules never parse files and never print."""
+
+    graph: Graph
+    config: Config
+    errors: tuple[Diagnostic, ...] = ()
+
+
+class Rule(Protocol):
+    """A finding module: a stable code and name, a default severity and ``check``."""
+
+    @property
+    def CODE(self) -> str: ...  # noqa: N802 - module-level constants in the rules
+
+    @property
+    def NAME(self) -> str: ...  # noqa: N802
+
+    @property
+    def SEVERITY(self) -> Severity: ...  # noqa: N802
+
+    @property
+    def SUMMARY(self) -> str: ...  # noqa: N802
+
+    def check(self, context: Context) -> Iterator[Finding]: ...
+
+
+def where(location: Location) -> str:
+    return f"{location.path}:{location.line}"
+
+
+def listing(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    values = list(items)
+    if len(values) <= 1:
+        return "".join(values)
+    return ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def first_by_location(facts: Iterable[PortFact]) -> PortFact:
+    return min(facts, key=PortFact.sort_key)
+
+
+def binding_place(binding: Binding) -> str:
+    return f"{binding.port} on {binding.host} ({binding.via}, {where(binding.location)})"

@@ -1,0 +1,287 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from annotations import check_fixture
+
+from portscan.extractors import python
+from portscan.model import TAG_TEST, Diagnostic, Extraction, Location, PortFact, Role
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "extractors" / "python"
+FIXTURE_PATHS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.py"))
+
+
+@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+def test_fixture(relpath: str) -> None:
+    check_fixture(python, FIXTURES / relpath, relpath)
+
+
+def test_fixtures_are_all_there() -> None:
+    assert {
+        "cli.py",
+        "conftest.py",
+        "constants.py",
+        "env_defaults.py",
+        "references.py",
+        "servers.py",
+        "services/api/api_test.py",
+        "services/api/main.py",
+        "settings.py",
+        "tests/test_api.py",
+    } <= set(FIXTURE_PATHS)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("main.py", True, id="py"),
+        pytest.param("services/mana-llm/app/config.py", True, id="nested"),
+        pytest.param("stubs/os.pyi", False, id="stub"),
+        pytest.param("main.pyc", False, id="bytecode"),
+        pytest.param("notes.py.md", False, id="markdown"),
+        pytest.param("Makefile", False, id="no-suffix"),
+    ],
+)
+def test_matches(path: str, expected: bool) -> None:
+    assert python.matches(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(b'PORT = int(os.getenv("PORT", "3025"))', True, id="port-name"),
+        pytest.param(b"uvicorn.run(app, port=3025)", True, id="keyword"),
+        pytest.param(b'BASE = "http://localhost:3020/v1"', True, id="url"),
+        pytest.param(b"time.sleep(3000)", False, id="sleep"),
+        pytest.param(b"from reporting import report", False, id="report"),
+    ],
+)
+def test_prefilter(content: bytes, expected: bool) -> None:
+    assert (python.PREFILTER.search(content) is not None) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("test_api.py", True, id="test-prefix"),
+        pytest.param("svc/api_test.py", True, id="test-suffix"),
+        pytest.param("svc/conftest.py", True, id="conftest"),
+        pytest.param("tests/helpers.py", True, id="tests-dir"),
+        pytest.param("svc/test/util.py", True, id="test-dir"),
+        pytest.param("svc/main.py", False, id="source"),
+        pytest.param("svc/latest/main.py", False, id="substring-dir"),
+        pytest.param("svc/contest.py", False, id="substring-name"),
+        pytest.param("svc/testing.py", False, id="testing"),
+    ],
+)
+def test_is_test_path(path: str, expected: bool) -> None:
+    assert python.is_test_path(path) is expected
+
+
+def fact(port: int, line: int, col: int, **fields: object) -> PortFact:
+    role = fields.pop("role", Role.DEFAULT)
+    assert isinstance(role, Role)
+    location = Location("a.py", line, col, line, col + len(str(port)))
+    return PortFact(port, role, location, "python", **fields)  # type: ignore[arg-type]
+
+
+def test_extract_exact_facts() -> None:
+    text = (
+        'PORT = int(os.getenv("PORT", "3025"))\n'
+        "class Settings(BaseSettings):\n"
+        "    api_port: int = 8000\n"
+        'uvicorn.run(app, host="0.0.0.0", port=5000)\n'
+        'redis.Redis(host="redis", port=6379)\n'
+        'LLM_URL = os.getenv("LLM_URL", "http://mana-llm:3026/v1")\n'
+        'parser.add_argument("--port", default=8080)\n'
+    )
+    assert python.extract("a.py", text) == Extraction(
+        facts=(
+            fact(3025, 1, 31, env="PORT"),
+            fact(8000, 3, 21, env="API_PORT"),
+            fact(5000, 4, 39),
+            fact(6379, 5, 32, role=Role.REFERENCE, target="redis"),
+            fact(3026, 6, 49, role=Role.REFERENCE, env="LLM_URL", target="mana-llm"),
+            fact(8080, 7, 39),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "env"),
+    [
+        pytest.param("PORT = 3025\n", "PORT", id="constant"),
+        pytest.param("port = 3025\n", "port", id="module-variable-as-written"),
+        pytest.param("class S:\n    port = 3025\n", "PORT", id="class-field-upper"),
+        pytest.param('x = os.getenv("PORT", 3025)\n', "PORT", id="getenv"),
+        pytest.param("uvicorn.run(app, port=3025)\n", None, id="keyword"),
+        pytest.param('p.add_argument("--port", default=3025)\n', None, id="flag"),
+        pytest.param(
+            'click.option("--port", envvar="APP_PORT", default=3025)\n', "APP_PORT", id="envvar"
+        ),
+        pytest.param(
+            'class S(BaseSettings):\n    port: int = 3025\n    model_config = {"env_prefix": "a_"}\n',
+            "A_PORT",
+            id="prefix-declared-after-field",
+        ),
+        pytest.param(
+            "class Outer:\n    class Inner:\n        port = 3025\n    env_prefix = 'x_'\n",
+            "PORT",
+            id="prefix-of-outer-class-only",
+        ),
+    ],
+)
+def test_env(text: str, env: str | None) -> None:
+    (found,) = python.extract("a.py", text).facts
+    assert (found.port, found.env) == (3025, env)
+
+
+def test_one_literal_one_fact() -> None:
+    # The constant, the keyword, int() and the getenv all see the same literal.
+    text = 'API_PORT = int(os.getenv("PORT", "3025"))\nrun(port=int(os.getenv("PORT", 3026)))\n'
+    facts = python.extract("a.py", text).facts
+    assert [(f.port, f.env, f.location.line) for f in facts] == [
+        (3025, "PORT", 1),
+        (3026, "PORT", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "newline",
+    [pytest.param("\r\n", id="crlf"), pytest.param("\r", id="cr"), pytest.param("\n", id="lf")],
+)
+def test_line_endings(newline: str) -> None:
+    text = newline.join(
+        [
+            "# header",
+            "",
+            "PORT = 3000",
+            'DOC = """',
+            "  see http://localhost:3001/x",
+            '"""',
+            'uvicorn.run(app, port="3002")',
+            "",
+        ]
+    )
+    facts = python.extract("a.py", text).facts
+    assert [(f.port, f.location.line, f.location.col, f.location.end_col) for f in facts] == [
+        (3000, 3, 8, 12),
+        (3001, 5, 24, 28),
+        (3002, 7, 24, 28),
+    ]
+
+
+def test_multiline_string_url_points_at_its_line() -> None:
+    text = 'LONG = """\ncalls http://mana-tts:3022/speak\n"""\n'
+    (found,) = python.extract("a.py", text).facts
+    assert (found.location.line, found.location.col, found.env, found.target) == (
+        2,
+        23,
+        "LONG",
+        "mana-tts",
+    )
+
+
+def test_non_ascii_and_tabs_keep_columns() -> None:
+    line = '\tgrüße = "🎉"; PORT = 3000; u = f"🎉{x} http://api:3001"'
+    facts = python.extract("a.py", f"if True:\n{line}\n").facts
+    assert [(f.port, f.location.line, f.location.col) for f in facts] == [
+        (3000, 2, line.index("3000") + 1),
+        (3001, 2, line.index("3001") + 1),
+    ]
+
+
+def test_byte_order_mark_does_not_shift_columns() -> None:
+    text = "\ufeffPORT = 3025\nAPI_PORT = 3026\n"
+    facts = python.extract("a.py", text).facts
+    assert [(f.location.line, f.location.col) for f in facts] == [(1, 9), (2, 12)]
+
+
+def test_leading_zero_string_spans_its_digits() -> None:
+    (found,) = python.extract("a.py", 'PORT = "08080"\n').facts
+    assert (found.port, found.location.col, found.location.end_col) == (8080, 9, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param("PORT = 3025\nx = = 2\n", 2, "invalid Python: invalid syntax", id="parser"),
+        pytest.param(
+            "PORT = 3025\nx = (\n",
+            2,
+            "invalid Python: '(' was never closed",
+            id="unclosed",
+        ),
+        pytest.param(
+            "a = 1\r\nb = 'abc\r\nPORT = 3025\r\n",
+            2,
+            "invalid Python: unterminated string literal (detected at line 2)",
+            id="tokenizer-crlf",
+        ),
+        pytest.param("a = 1\n  PORT = 3025\n", 2, "invalid Python: unexpected indent", id="indent"),
+    ],
+)
+def test_syntax_error_is_a_diagnostic(text: str, line: int, message: str) -> None:
+    extraction = python.extract("a.py", text)
+    assert extraction.facts == ()
+    assert extraction.diagnostics == (Diagnostic("a.py", line, message),)
+
+
+def test_null_byte_is_a_diagnostic() -> None:
+    (diagnostic,) = python.extract("a.py", "PORT = 3025\x00\n").diagnostics
+    assert diagnostic.path == "a.py"
+    assert diagnostic.message.startswith("invalid Python: ")
+
+
+def test_deep_nesting_neither_crashes_nor_raises() -> None:
+    # Deep enough to overflow libcst's native parser on a default 8 MiB stack (SIGSEGV)
+    # and the visitor's Python recursion: run in a child so a crash fails only this test.
+    code = (
+        "from portscan.extractors import python\n"
+        "text = 'PORT = 3025\\nx = ' + '(' * 1500 + '1' + ')' * 1500 + '\\ny = 1' + '+1' * 600\n"
+        "print(python.extract('a.py', text))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Python source nested too deeply to analyze" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("import os\n\nprint(os.getcwd())\n", id="no-ports"),
+        pytest.param("# PORT = 3025 in a comment\n", id="comment"),
+        pytest.param('"""Runs on http://localhost:3025 and port 3025."""\n', id="docstring"),
+        pytest.param('PORT = os.environ["PORT"]\n', id="no-default"),
+        pytest.param("uvicorn.run(app, port=port)\n", id="variable"),
+        pytest.param("def f():\n    port = 3025\n", id="function-local"),
+        pytest.param("timeout = 3000\nRETRIES = 4150\n", id="not-port-names"),
+    ],
+)
+def test_no_facts(text: str) -> None:
+    assert python.extract("a.py", text) == Extraction()
+
+
+def test_test_code_is_tagged() -> None:
+    (found,) = python.extract("tests/test_a.py", "PORT = 3025\n").facts
+    assert found.tags == (TAG_TEST,)
+
+
+def test_udp_server_protocol() -> None:
+    (found,) = python.extract("a.py", 'socketserver.UDPServer(("", 5353), H)\n').facts
+    assert (found.port, found.protocol, found.role) == (5353, "udp", Role.DEFAULT)
+
+
+def test_libcst_is_imported_lazily() -> None:
+    code = (
+        "import sys\n"
+        "import portscan.extractors.python\n"
+        "assert 'libcst' not in sys.modules, 'libcst imported at module load'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from annotations import check_fixture
+
+from portscan.extractors import typescript
+from portscan.extractors.base import ExtractOptions
+from portscan.extractors.queries import RuleError
+from portscan.model import TAG_TEST, Diagnostic, Location, PortFact, Role
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "extractors" / "typescript"
+FIXTURE_PATHS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.*"))
+
+
+@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+def test_fixture(relpath: str) -> None:
+    check_fixture(typescript, FIXTURES / relpath, relpath)
+
+
+def test_fixtures_cover_every_file_kind() -> None:
+    suffixes = {Path(rel).suffix for rel in FIXTURE_PATHS}
+    assert {".ts", ".tsx", ".js", ".cjs", ".mts", ".svelte", ".vue", ".astro"} <= suffixes
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("src/server.ts", True, id="ts"),
+        pytest.param("app/page.tsx", True, id="tsx"),
+        pytest.param("lib/a.mts", True, id="mts"),
+        pytest.param("lib/a.cts", True, id="cts"),
+        pytest.param("index.js", True, id="js"),
+        pytest.param("App.jsx", True, id="jsx"),
+        pytest.param("server.mjs", True, id="mjs"),
+        pytest.param("server.cjs", True, id="cjs"),
+        pytest.param("src/App.svelte", True, id="svelte"),
+        pytest.param("src/pages/index.astro", True, id="astro"),
+        pytest.param("src/Page.vue", True, id="vue"),
+        pytest.param("types/env.d.ts", False, id="declaration"),
+        pytest.param("types/env.d.mts", False, id="declaration-mts"),
+        pytest.param("public/vendor.min.js", False, id="minified"),
+        pytest.param("package.json", False, id="json"),
+        pytest.param("main.py", False, id="python"),
+        pytest.param("src/ts", False, id="no-suffix"),
+        pytest.param("notes.tsx.md", False, id="markdown"),
+    ],
+)
+def test_matches(path: str, expected: bool) -> None:
+    assert typescript.matches(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(b"const PORT = 3000", True, id="port-name"),
+        pytest.param(b"app.listen(3000)", True, id="listen"),
+        pytest.param(b"fetch('http://api:3025')", True, id="url"),
+        pytest.param(b"setTimeout(fn, 3000)", False, id="timeout"),
+        pytest.param(b"import { report } from './report'", False, id="report"),
+    ],
+)
+def test_prefilter(content: bytes, expected: bool) -> None:
+    assert (typescript.PREFILTER.search(content) is not None) is expected
+
+
+def fact(port: int, line: int, col: int, **fields: object) -> PortFact:
+    role = fields.pop("role", Role.DEFAULT)
+    assert isinstance(role, Role)
+    location = Location("a.ts", line, col, line, col + len(str(port)))
+    return PortFact(port, role, location, "typescript", **fields)  # type: ignore[arg-type]
+
+
+def test_extract_exact_facts() -> None:
+    text = (
+        "const port = Number(process.env.PORT) || 5210;\n"
+        "const redis = { host: 'redis', port: 6379 };\n"
+        "const api = `http://localhost:${env.API_PORT ?? 3002}`;\n"
+    )
+    assert typescript.extract("a.ts", text).facts == (
+        fact(5210, 1, 42, env="PORT"),
+        fact(6379, 2, 38, role=Role.REFERENCE, target="redis"),
+        fact(3002, 3, 49, role=Role.REFERENCE, env="API_PORT", target="localhost"),
+    )
+
+
+def test_object_property_has_no_env() -> None:
+    (found,) = typescript.extract(
+        "vite.config.ts", "export default { server: { port: 5210 } }"
+    ).facts
+    assert (found.port, found.env, found.target) == (5210, None, None)
+
+
+@pytest.mark.parametrize(
+    "newline",
+    [pytest.param("\r\n", id="crlf"), pytest.param("\r", id="cr"), pytest.param("\n", id="lf")],
+)
+def test_line_endings(newline: str) -> None:
+    text = newline.join(["// header", "", "const PORT = 3000;", "app.listen(3001);", ""])
+    facts = typescript.extract("a.ts", text).facts
+    assert [(f.port, f.location.line, f.location.col) for f in facts] == [
+        (3000, 3, 14),
+        (3001, 4, 12),
+    ]
+
+
+def test_non_ascii_text_keeps_columns() -> None:
+    text = "const g = 'héllo 🎉'; const PORT = 3000; const u = '🎉 http://api:3001';\n"
+    facts = typescript.extract("a.ts", text).facts
+    assert [(f.port, f.location.col) for f in facts] == [
+        (3000, text.index("3000") + 1),
+        (3001, text.index("3001") + 1),
+    ]
+
+
+def test_small_syntax_error_still_extracts_without_diagnostic() -> None:
+    text = "const PORT = 3000;\nfunction broken( {\nconst API_PORT = 3001;\n"
+    extraction = typescript.extract("a.ts", text)
+    assert [f.port for f in extraction.facts] == [3000, 3001]
+    assert extraction.diagnostics == ()
+
+
+def test_nothing_parses_is_a_diagnostic_with_line() -> None:
+    text = "\n\n@@@ ### $$$\n"
+    extraction = typescript.extract("a.js", text)
+    assert extraction.facts == ()
+    assert extraction.diagnostics == (
+        Diagnostic("a.js", 3, "invalid TypeScript/JavaScript: nothing parses"),
+    )
+
+
+def test_component_diagnostic_line_is_in_the_file() -> None:
+    text = "<p>port</p>\n\n<script>\n@@@ ###\n</script>\n"
+    (diagnostic,) = typescript.extract("App.svelte", text).diagnostics
+    assert diagnostic.line == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("// only a comment about port 3000\n", id="comment"),
+        pytest.param("const x = `unterminated port", id="unterminated"),
+    ],
+)
+def test_no_facts_no_crash(text: str) -> None:
+    assert typescript.extract("a.ts", text).facts == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [pytest.param("a.ts", [3000], id="typescript"), pytest.param("a.tsx", [], id="tsx")],
+)
+def test_grammar_follows_the_suffix(path: str, expected: list[int]) -> None:
+    # `<any>foo` is a type assertion in .ts but an unclosed JSX element in .tsx, which
+    # swallows the rest of the file.
+    text = "const x = <any>foo;\nconst PORT = 3000;\n"
+    assert [f.port for f in typescript.extract(path, text).facts] == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "grammars", "starts"),
+    [
+        pytest.param("a.ts", ["typescript"], [0], id="ts"),
+        pytest.param("a.jsx", ["tsx"], [0], id="jsx"),
+        pytest.param(
+            "App.vue", ["tsx"], [len("<template/>\n<script setup>")], id="vue-script-only"
+        ),
+        pytest.param(
+            "page.astro",
+            ["tsx", "tsx"],
+            [len("---\n"), len("---\nconst a = 1;\n---\n<p/><script>")],
+            id="astro-frontmatter-and-script",
+        ),
+    ],
+)
+def test_code_blocks(path: str, grammars: list[str], starts: list[int]) -> None:
+    texts = {
+        "App.vue": "<template/>\n<script setup>x</script>\n",
+        "page.astro": "---\nconst a = 1;\n---\n<p/><script>b()</script>\n",
+    }
+    blocks = typescript.code_blocks(path, texts.get(path, "x"))
+    assert [b.grammar for b in blocks] == grammars
+    assert [b.start for b in blocks] == starts
+
+
+def test_script_of_another_type_is_not_code() -> None:
+    text = '<script type="application/json">{"port": 3000}</script>\n'
+    assert typescript.code_blocks("App.svelte", text) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("src/app.test.ts", True, id="test-file"),
+        pytest.param("src/app.spec.tsx", True, id="spec-file"),
+        pytest.param("test/app.e2e-spec.ts", True, id="nest-e2e"),
+        pytest.param("src/__tests__/a.js", True, id="jest-dir"),
+        pytest.param("tests/load.ts", True, id="tests-dir"),
+        pytest.param("apps/web/e2e/home.ts", True, id="e2e-dir"),
+        pytest.param("e2e/playwright.config.ts", False, id="playwright-config"),
+        pytest.param("tests/playwright.ci.config.ts", False, id="playwright-variant"),
+        pytest.param("src/server.ts", False, id="source"),
+        pytest.param("src/latest/app.ts", False, id="substring-is-not-a-dir"),
+        pytest.param("src/contest.ts", False, id="substring-is-not-a-suffix"),
+    ],
+)
+def test_is_test_path(path: str, expected: bool) -> None:
+    assert typescript.is_test_path(path) is expected
+
+
+def test_test_tag_merges_with_rule_tags() -> None:
+    (found,) = typescript.extract("src/app.test.ts", "const PORT = 3000;").facts
+    assert found.tags == (TAG_TEST,)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param(None, None, id="none"),
+        pytest.param("redis", "redis", id="bare-host"),
+        pytest.param("http://localhost:", "localhost", id="url-prefix"),
+        pytest.param("API at ws://user:pw@mana-sync:", "mana-sync", id="userinfo-and-text"),
+        pytest.param("http://[::1]:", "::1", id="ipv6"),
+    ],
+)
+def test_target_host(raw: str | None, expected: str | None) -> None:
+    assert typescript.target_host(raw) == expected
+
+
+def test_one_literal_one_fact() -> None:
+    # env-fallback and url-fallback both match the literal: the reference (more specific) wins.
+    text = "const url = 'http://api:' + (process.env.API_PORT || 3000);\n"
+    (found,) = typescript.extract("a.ts", text).facts
+    assert (found.role, found.env, found.target) == (Role.REFERENCE, "API_PORT", "api")
+
+
+def test_user_rules_extend_the_bundled_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "typescript"
+    folder.mkdir()
+    (folder / "house.scm").write_text(
+        "(call_expression function: (identifier) @_f arguments: (arguments (number) @port)"
+        ' (#eq? @_f "bindHouse"))\n'
+    )
+    (folder / "house.toml").write_text('role = "default"\nenv = "none"\ntags = ["house"]\n')
+    text = "bindHouse(3555); const PORT = 3000;\n"
+    options = ExtractOptions(rule_dirs=(str(tmp_path),))
+    facts = typescript.extract("a.ts", text, options).facts
+    assert [(f.port, f.tags) for f in facts] == [(3555, ("house",)), (3000, ())]
+    assert [f.port for f in typescript.extract("a.ts", text).facts] == [3000]
+
+
+def test_broken_user_rule_raises(tmp_path: Path) -> None:
+    folder = tmp_path / "typescript"
+    folder.mkdir()
+    (folder / "bad.scm").write_text("(call_expression @port")
+    (folder / "bad.toml").write_text('role = "default"\n')
+    options = ExtractOptions(rule_dirs=(str(tmp_path),))
+    with pytest.raises(RuleError, match=r"bad\.scm"):
+        typescript.extract("a.ts", "const PORT = 3000;", options)

@@ -79,16 +79,21 @@ def extract_file(
         return _failed(rel, "file vanished before it could be read")
     except OSError as exc:
         return _failed(rel, f"cannot read: {exc.strerror or exc}")
+    text: str | None = None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text, problem = decode(data)  # the prefilter reads UTF-8 bytes
+        if text is None:
+            return _failed(rel, problem or "unreadable")
+        data = text.encode("utf-8", "surrogatepass")
     wanted = [e for e in extractors if e.PREFILTER is None or e.PREFILTER.search(data)]
     if not wanted:
         return FileOutcome(Extraction(), parsed=False)
-    if data.startswith(b"bplist00"):
-        text: str | None = data.decode("latin-1")  # binary plist: the launchd reader re-encodes
-        problem = None
-    else:
+    if text is None and data.startswith(b"bplist00"):
+        text = data.decode("latin-1")  # a binary plist: the launchd reader re-encodes it
+    elif text is None:
         text, problem = decode(data)
-    if text is None:
-        return _failed(rel, problem or "unreadable")
+        if text is None:
+            return _failed(rel, problem or "unreadable")
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
     for extractor in wanted:

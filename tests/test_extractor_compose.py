@@ -262,8 +262,6 @@ def test_binary_garbage_is_a_diagnostic() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("", id="empty"),
-        pytest.param("\n\n", id="blank"),
         pytest.param("# only a comment: 8080:80\n", id="comment"),
         pytest.param("---\n...\n", id="empty-document"),
         pytest.param("- 8080:80\n", id="sequence-root"),
@@ -280,6 +278,13 @@ def test_binary_garbage_is_a_diagnostic() -> None:
 )
 def test_no_facts(text: str) -> None:
     assert compose.extract("compose.yml", text) == Extraction()
+
+
+@pytest.mark.parametrize("text", [pytest.param("", id="empty"), pytest.param("\n \n", id="blank")])
+def test_empty_file_is_a_parse_error(text: str) -> None:
+    assert compose.extract("compose.yml", text) == Extraction(
+        diagnostics=(Diagnostic("compose.yml", None, "empty compose file"),)
+    )
 
 
 def test_every_document_is_read() -> None:

@@ -181,7 +181,7 @@ def test_entity_declarations_are_refused_before_parsing() -> None:
             "invalid plist: unexpected element at line 4",
             id="value-without-key",
         ),
-        pytest.param("", None, "invalid plist: Invalid file", id="empty"),
+        pytest.param("", None, "empty plist", id="empty"),
         pytest.param("bplist00garbage", None, "invalid plist: Invalid file", id="bad-binary"),
     ],
 )

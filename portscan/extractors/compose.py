@@ -117,6 +117,8 @@ def matches(path: str) -> bool:
 
 def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Extraction:
     """The facts of every service of every document of a compose file."""
+    if not text.strip():
+        return Extraction(diagnostics=(Diagnostic(path, None, "empty compose file"),))
     try:
         documents = _compose(text)
     except ExtractError as error:

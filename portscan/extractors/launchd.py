@@ -75,6 +75,8 @@ def matches(path: str) -> bool:
 
 def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Extraction:
     """The ports a launchd job sets; malformed plists become one diagnostic."""
+    if not text.strip():
+        return Extraction(diagnostics=(Diagnostic(path, None, "empty plist"),))
     try:
         root = _load(text)
     except ExtractError as error:

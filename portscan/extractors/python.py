@@ -33,10 +33,10 @@ Port literals are integers and all-digit strings (``3025``, ``"3025"``); a varia
 Assignments inside functions are not constants. Facts in test code (``test_*.py``,
 ``*_test.py``, ``conftest.py``, ``tests/``, ``test/``) carry ``TAG_TEST``.
 
-libcst is imported lazily. Positions are resolved (``PositionProvider``) only for files
-that hold a candidate. The native parser recurses on nesting and can overflow a thread's
-C stack on pathological input, which would kill the process: the parse runs in a
-short-lived thread with a large stack. A syntax error is a Diagnostic.
+libcst is imported lazily, and positions are resolved only for files that hold a
+candidate. libcst's native parser recurses on nesting and can overflow a thread's C stack
+on pathological input, which would kill the process: the parse runs in a short-lived
+thread with a large stack. A syntax error is a Diagnostic.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ import ast
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from portscan.extractors import urls
 from portscan.extractors.base import (
@@ -64,6 +64,7 @@ from portscan.model import TAG_TEST, Diagnostic, Extraction, Location, PortFact,
 
 if TYPE_CHECKING:
     import libcst as cst
+    from libcst.metadata import CodeSpan
 
 NAME = "python"
 PREFILTER: re.Pattern[bytes] = PORTISH
@@ -685,39 +686,69 @@ def _syntax_error(source: str, error: cst.ParserSyntaxError) -> ExtractError:
     return ExtractError(f"invalid Python: {message}", line)
 
 
+def _char_offsets(source: str, byte_offsets: list[int]) -> dict[int, int]:
+    """Character offsets of UTF-8 byte offsets into ``source`` (one pass, in order)."""
+    if source.isascii():
+        return {offset: offset for offset in byte_offsets}
+    data = source.encode("utf-8")
+    chars: dict[int, int] = {}
+    char_at = byte_at = 0
+    for offset in sorted(set(byte_offsets)):
+        char_at += len(data[byte_at:offset].decode("utf-8"))
+        byte_at = offset
+        chars[offset] = char_at
+    return chars
+
+
+def _spans(module: cst.Module) -> Mapping[cst.CSTNode, CodeSpan]:
+    """Where every node starts, as UTF-8 byte offsets into the module's code.
+
+    ``ByteSpanPositionProvider`` does less bookkeeping per token than ``PositionProvider``
+    (one offset instead of line and column). ``MetadataWrapper.resolve`` would also run a
+    full traversal for batchable providers even when there are none, which costs twice
+    the codegen itself; the provider is therefore run directly when libcst still has the
+    entry point its resolver uses, and through the resolver otherwise. Every fixture
+    test checks the resulting columns.
+    """
+    from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    provider = ByteSpanPositionProvider()
+    if hasattr(provider, "_gen"):
+        return cast("Mapping[cst.CSTNode, CodeSpan]", provider._gen(wrapper))
+    return wrapper.resolve(ByteSpanPositionProvider)
+
+
 def _facts(path: str, text: str) -> list[PortFact]:
     """Parse, collect candidates, and place them: the whole job for one file."""
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
-    bom = 1 if text.startswith("\ufeff") else 0  # libcst drops it from line 1's columns
+    bom = 1 if text.startswith("\ufeff") else 0  # libcst drops it: offsets start after it
     source = text[bom:]
     try:
         module = cst.parse_module(source)
         candidates = _collect(module)
         if not candidates:
             return []
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        spans = _spans(module)
     except cst.ParserSyntaxError as error:
         raise _syntax_error(source, error) from None
     except RecursionError:
         raise ExtractError("Python source nested too deeply to analyze") from None
     except UnicodeError:
         raise ExtractError("invalid Python: text is not valid Unicode") from None
-    index = LineIndex(source)
+    starts = _char_offsets(source, [spans[candidate.node].start for candidate in candidates])
+    index = LineIndex(text)
     tags = (TAG_TEST,) if is_test_path(path) else ()
     facts: list[PortFact] = []
     for candidate in candidates:
-        start = positions[candidate.node].start
-        offset = index.offset(start.line, start.column + 1) + candidate.offset
+        offset = bom + starts[spans[candidate.node].start] + candidate.offset
         line, col = index.position(offset)
-        col += bom if line == 1 else 0
-        location = Location(path, line, col, line, col + candidate.length)
         facts.append(
             PortFact(
                 port=candidate.port,
                 role=candidate.role,
-                location=location,
+                location=Location(path, line, col, line, col + candidate.length),
                 extractor=NAME,
                 env=candidate.env,
                 target=candidate.target,

@@ -1,0 +1,124 @@
+"""The pipeline on bad input: every bad file is one ``errors`` entry; the scan goes on."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from portscan.api import UsageError, decode, scan
+from portscan.config import Config
+from portscan.model import Diagnostic
+
+
+def make_repo(root: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+BAD_FILES = {
+    "services/a/bad.py": b"def f(:\n    PORT = 1\n",
+    "services/a/latin.py": b'PORT = "\xff"\n',
+    "docker-compose.yml": b"services:\n  web:\n    ports: [\n",
+    "b/docker-compose.yml": b"services\x00\x01\x02binary",
+    "compose.yaml": b"",
+    "launchd/broken.plist": b"<plist><dict><key>Label</key>",
+    "launchd/empty.plist": b"",
+}
+GOOD_FILES = {
+    "services/a/good.py": b"PORT = 3001\n",
+    ".env": codecs.BOM_UTF16_LE + "PORT=3000\r\n".encode("utf-16-le"),
+    "services/b/main.py": codecs.BOM_UTF8 + b'import os\nPORT = os.getenv("PORT", "3002")\n',
+}
+
+
+def test_every_bad_file_is_one_error_and_the_rest_is_read(tmp_path: Path) -> None:
+    make_repo(tmp_path, {**BAD_FILES, **GOOD_FILES})
+    result = scan(tmp_path, Config())
+    assert list(result.errors) == [
+        Diagnostic("b/docker-compose.yml", None, "binary file (NUL bytes); not read"),
+        Diagnostic("compose.yaml", None, "empty compose file"),
+        Diagnostic("docker-compose.yml", 4, "invalid YAML: did not find expected node content"),
+        Diagnostic("launchd/broken.plist", 1, "invalid plist: no element found"),
+        Diagnostic("launchd/empty.plist", None, "empty plist"),
+        Diagnostic("services/a/bad.py", 1, "invalid Python: invalid syntax"),
+        Diagnostic("services/a/latin.py", None, "not valid UTF-8 (byte 0xff on line 1)"),
+    ]
+    facts = [(f.location.path, f.location.line, f.port) for f in result.graph.facts]
+    assert facts == [
+        (".env", 1, 3000),
+        ("services/a/good.py", 1, 3001),
+        ("services/b/main.py", 2, 3002),
+    ]
+    parse_errors = [(f.code, f.locations[0].path) for f in result.findings if f.code == "PS900"]
+    assert parse_errors == [
+        ("PS900", "b/docker-compose.yml"),
+        ("PS900", "compose.yaml"),
+        ("PS900", "docker-compose.yml"),
+        ("PS900", "launchd/broken.plist"),
+        ("PS900", "launchd/empty.plist"),
+        ("PS900", "services/a/bad.py"),
+        ("PS900", "services/a/latin.py"),
+    ]
+
+
+def test_good_files_alone_give_the_same_facts(tmp_path: Path) -> None:
+    """Bad neighbours change nothing about what the good files say."""
+    alone = scan(make_repo(tmp_path / "alone", GOOD_FILES), Config())
+    mixed = scan(make_repo(tmp_path / "mixed", {**BAD_FILES, **GOOD_FILES}), Config())
+    assert alone.graph.facts == mixed.graph.facts
+    assert alone.errors == ()
+
+
+def test_file_over_max_size_is_not_read(tmp_path: Path) -> None:
+    make_repo(tmp_path, {"services/a/main.py": b"PORT = 3001\n" + b"#" * 100})
+    result = scan(tmp_path, Config(max_file_size=64))
+    assert list(result.errors) == [
+        Diagnostic(
+            "services/a/main.py", None, "file is 112 bytes, over max-file-size (64); not read"
+        )
+    ]
+    assert result.graph.facts == ()
+
+
+def test_prefilter_skips_files_without_ports(tmp_path: Path) -> None:
+    files = {
+        f"web/src/util{i}.ts": b"export const add = (a: number) => a + 1;\n" for i in range(20)
+    }
+    files["web/src/server.ts"] = b"app.listen(process.env.PORT ?? 3000);\n"
+    result = scan(make_repo(tmp_path, files), Config())
+    assert (result.stats.files, result.stats.parsed) == (21, 1)
+    assert [f.port for f in result.graph.facts] == [3000]
+
+
+def test_unknown_selector_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="unknown finding 'PS123'"):
+        scan(tmp_path, Config(), select=["PS123"])
+
+
+def test_root_must_be_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a folder"):
+        scan(tmp_path / "absent", Config())
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(b"PORT=1\n", ("PORT=1\n", None), id="utf-8"),
+        pytest.param(codecs.BOM_UTF8 + b"PORT=1\n", ("PORT=1\n", None), id="utf-8-bom"),
+        pytest.param(
+            codecs.BOM_UTF16_BE + "P=1".encode("utf-16-be"), ("P=1", None), id="utf-16-be"
+        ),
+        pytest.param(b"a\x00b", (None, "binary file (NUL bytes); not read"), id="nul"),
+        pytest.param(
+            b"ok\n\xc3\x28", (None, "not valid UTF-8 (byte 0xc3 on line 2)"), id="bad-utf-8"
+        ),
+        pytest.param(b"", ("", None), id="empty"),
+    ],
+)
+def test_decode(data: bytes, expected: tuple[str | None, str | None]) -> None:
+    assert decode(data) == expected

@@ -140,6 +140,10 @@ def scan(
     chosen_ignore = tuple(ignore) if ignore is not None else config.ignore
     check_selectors((*chosen_select, *chosen_ignore))
     root = root.resolve()
+    if config.rules:
+        from portscan.extractors.queries import check_rules
+
+        check_rules(config.rules)  # a broken house rule is a config error, found up front
     found = discover(root, config)
     options = ExtractOptions(rule_dirs=config.rules)
     facts: list[PortFact] = []

@@ -122,3 +122,63 @@ def test_root_must_be_a_folder(tmp_path: Path) -> None:
 )
 def test_decode(data: bytes, expected: tuple[str | None, str | None]) -> None:
     assert decode(data) == expected
+
+
+HOUSE_QUERY = """\
+; envutil.MustPortOr(3050, "PORT"): the house helper puts the default first.
+(call_expression
+  function: (selector_expression
+    operand: (identifier) @_pkg
+    field: (field_identifier) @_fn)
+  arguments: (argument_list
+    (int_literal) @port
+    (interpreted_string_literal) @env)
+  (#eq? @_pkg "envutil")
+  (#eq? @_fn "MustPortOr"))
+"""
+HOUSE_SOURCE = b'package main\n\nfunc main() {\n\tport := envutil.MustPortOr(3050, "PORT")\n}\n'
+
+
+def test_config_rules_teach_a_house_helper(tmp_path: Path) -> None:
+    """A team adds a query folder in config ``rules``; no Python changes."""
+    from portscan.config import load_config
+
+    make_repo(tmp_path, {"services/sync/main.go": HOUSE_SOURCE})
+    assert scan(tmp_path, load_config(tmp_path)).graph.facts == ()
+
+    rules = tmp_path / "tools" / "portscan-rules" / "go"
+    rules.mkdir(parents=True)
+    (rules / "must-port.scm").write_text(HOUSE_QUERY)
+    (rules / "must-port.toml").write_text('role = "default"\nenv = "port-name"\n')
+    (tmp_path / "portscan.toml").write_text('rules = ["tools/portscan-rules"]\n')
+    facts = scan(tmp_path, load_config(tmp_path)).graph.facts
+    assert [(f.port, f.role.value, f.env, f.service, f.location.line, f.location.col) for f in facts] == [
+        (3050, "default", "PORT", "sync", 4, 29)
+    ]
+
+
+def test_broken_house_rule_is_reported_before_scanning(tmp_path: Path) -> None:
+    from portscan.config import load_config
+    from portscan.extractors.queries import RuleError
+
+    rules = tmp_path / "rules-x" / "typescript"
+    rules.mkdir(parents=True)
+    (rules / "bad.scm").write_text("(call_expression (no_such_node) @port)\n")
+    (rules / "bad.toml").write_text('role = "default"\n')
+    (tmp_path / "portscan.toml").write_text('rules = ["rules-x"]\n')
+    with pytest.raises(RuleError, match=r"bad\.scm"):
+        scan(tmp_path, load_config(tmp_path))
+
+
+def test_two_thousand_portless_scripts_are_never_parsed(tmp_path: Path) -> None:
+    """The byte prefilter keeps the TypeScript parser away from files without ports."""
+    files = {
+        f"web/src/feature{i // 100}/util{i}.{'ts' if i % 2 else 'js'}": (
+            f"export function add{i}(a: number, b: number) {{ return a + b + {i}; }}\n".encode()
+        )
+        for i in range(2000)
+    }
+    files["web/src/server.ts"] = b"Bun.serve({ port: Number(process.env.PORT ?? 3000) });\n"
+    result = scan(make_repo(tmp_path, files), Config())
+    assert (result.stats.files, result.stats.parsed) == (2001, 1)
+    assert [(f.port, f.location.path) for f in result.graph.facts] == [(3000, "web/src/server.ts")]

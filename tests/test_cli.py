@@ -179,3 +179,15 @@ def test_console_script_runs(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "No findings; 0 files scanned.\n", "")
+
+
+def test_broken_house_rule_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "house" / "go"
+    rules.mkdir(parents=True)
+    (rules / "bad.scm").write_text("(call_expression (nonsense) @port)\n")
+    (rules / "bad.toml").write_text('role = "default"\n')
+    (tmp_path / "portscan.toml").write_text('rules = ["house"]\n')
+    code, out, err = run(capsys, "scan", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"portscan: {rules / 'bad.scm'}: ")
+    assert err.count("\n") == 1

@@ -50,6 +50,8 @@ def test_example_findings_are_the_story(capsys: pytest.CaptureFixture[str]) -> N
         for f in json.loads(out)["findings"]
     ]
     assert findings == [
+        ("PS004", 5010, ["mana-web"], "apps/mana-web/package.json", 5),
+        ("PS007", 5010, ["mana-web"], "apps/mana-web/package.json", 5),
         ("PS001", 3015, ["mana-landing-builder", "mana-media"], "docker-compose.macmini.yml", 20),
         (
             "PS002",

@@ -74,7 +74,7 @@ def test_exact_facts() -> None:
             location,
             "dockerfile",
             protocol="udp",
-            tags=(TAG_CONTAINER, TAG_RANGE),
+            tags=(TAG_CONTAINER, TAG_IMAGE, TAG_RANGE),
         ),
         PortFact(
             3001,
@@ -82,7 +82,7 @@ def test_exact_facts() -> None:
             location,
             "dockerfile",
             protocol="udp",
-            tags=(TAG_CONTAINER, TAG_RANGE),
+            tags=(TAG_CONTAINER, TAG_IMAGE, TAG_RANGE),
         ),
         PortFact(
             8080,
@@ -136,13 +136,13 @@ def test_exact_facts() -> None:
         pytest.param('CMD ["node", "--port", "3000"\n', [], id="broken-json-is-shell-form"),
         pytest.param(
             "RUN <<-'EOT'\n\tEXPOSE 4000\n\tEOT\nEXPOSE 4001\n",
-            [(4001, "expose", 4, 8, None, (TAG_CONTAINER,))],
+            [(4001, "expose", 4, 8, None, (TAG_CONTAINER, TAG_IMAGE))],
             id="heredoc-body-skipped",
         ),
         pytest.param("", [], id="empty"),
         pytest.param("# just a comment\n\n", [], id="comments-only"),
         pytest.param(
-            "EXPOSE 80\n  \\\n", [(80, "expose", 1, 8, None, (TAG_CONTAINER,))], id="lone-backslash"
+            "EXPOSE 80\n  \\\n", [(80, "expose", 1, 8, None, (TAG_CONTAINER, TAG_IMAGE))], id="lone-backslash"
         ),
     ],
 )

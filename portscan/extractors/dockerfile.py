@@ -213,7 +213,7 @@ class _Reader:
             protocol = (spec.group(3) or "tcp").lower()
             if first == last:
                 yield self.fact(
-                    first, Role.EXPOSE, offset, protocol=protocol, tags=(TAG_CONTAINER,)
+                    first, Role.EXPOSE, offset, protocol=protocol, tags=(TAG_CONTAINER, TAG_IMAGE)
                 )
                 continue
             width = spec.end(2) - spec.start(1)
@@ -224,7 +224,7 @@ class _Reader:
                     offset,
                     length=width,
                     protocol=protocol,
-                    tags=(TAG_CONTAINER, TAG_RANGE),
+                    tags=(TAG_CONTAINER, TAG_IMAGE, TAG_RANGE),
                 )
 
     def variables(self, args: SourceText, urls: bool) -> Iterator[PortFact]:

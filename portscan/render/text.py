@@ -27,7 +27,9 @@ def summary(result: ScanResult) -> str:
     if not result.findings:
         return f"No findings; {scanned}."
     parts = [
-        _plural(counts[severity], severity.value)
+        f"{counts[severity]} {severity.value}"
+        if severity is Severity.INFO
+        else _plural(counts[severity], severity.value)
         for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         if counts[severity]
     ]

@@ -45,6 +45,14 @@ TAG_TEST = "test"  # test code: kept as a fact, never a binding or a claim
 TAG_RANGE = "range"  # one port of a published/exposed range such as 3000-3005
 TAG_IMAGE = "image"  # a container image default (Dockerfile ENV/ARG)
 TAG_EXAMPLE = "example"  # an example file (.env.example): a default, never a deployment
+TAG_ALIAS = "alias="  # prefix: another name of the service (compose container_name)
+TAG_NAME = "name="  # prefix: the public name a route serves (cloudflared/Caddy/nginx host)
+TAG_PROFILE = "profile="  # prefix: the compose profile a service belongs to
+
+
+def tag_values(tags: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    """The values of the ``prefix``-tags of a fact: ``alias=api`` -> ``api``."""
+    return tuple(tag[len(prefix) :] for tag in tags if tag.startswith(prefix))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -136,6 +144,27 @@ class Binding:
         )
 
 
+class LandingStatus(str, enum.Enum):
+    """Where a reference ends up."""
+
+    LANDS = "lands"  # on a binding of the service it names (or of any service, if unnamed)
+    DANGLING = "dangling"  # nothing binds that host:port
+    MISROUTE = "misroute"  # a different service binds there than the one it names
+    EXTERNAL = "external"  # a host outside what the repository describes: never judged
+    UNKNOWN = "unknown"  # the repository does not say which host, or what listens there
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """What a ``reference`` fact points at once hosts and bindings are known."""
+
+    reference: PortFact
+    status: LandingStatus
+    host: str | None  # the host the target means; None when external
+    binding: Binding | None = None  # what binds there, if anything
+    expected: str | None = None  # the service the reference names, if it names one
+
+
 @dataclass(frozen=True, slots=True)
 class Graph:
     """The resolved view: named facts, effective bindings and the hosts they live on."""
@@ -144,6 +173,7 @@ class Graph:
     bindings: tuple[Binding, ...]
     hosts: tuple[str, ...]
     services: tuple[str, ...]
+    landings: tuple[Landing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from portscan.config import Config
 from portscan.globs import compile_globs
+from portscan.landing import land_references
 from portscan.model import (
     TAG_CONTAINER,
     TAG_EXAMPLE,
@@ -38,7 +39,7 @@ from portscan.model import (
 
 LOCAL_HOST = "local"
 
-#: Folders whose children are services, nearest wins.
+#: Folders whose children are services; the outermost one names the service.
 SERVICE_PARENTS = ("services", "apps", "packages", "cmd", "servers", "workers")
 
 #: Files that make their folder a package, and so a service when nothing else names it.
@@ -53,13 +54,18 @@ PRIMARY_PORT_VARS = frozenset(
 
 _DEPLOYMENT_ROLES = (Role.OVERRIDE, Role.PUBLISH, Role.EXPOSE)
 
+#: Extractors of source code and docs: their references run wherever the service runs.
+SOURCE_EXTRACTORS = frozenset(
+    {"python", "typescript", "packagejson", "go", "shell", "dockerfile", "markdown"}
+)
+
 
 def channel_of(fact: PortFact, service: str | None) -> str:
     """Which of a service's listen ports a fact speaks of: ``PORT`` for the main one,
     otherwise the variable's name (``METRICS_PORT``)."""
     if fact.env is None:
         return "PORT"
-    env = fact.env.upper()
+    env = fact.env.upper().removeprefix("DEFAULT_")
     if env in PRIMARY_PORT_VARS:
         return "PORT"
     if service is not None and env == re.sub(r"[^A-Z0-9]+", "_", service.upper()) + "_PORT":
@@ -145,9 +151,11 @@ class _Namer:
 
 
 def _service_folder(path: str) -> str | None:
-    """``services/<name>/...`` (nearest such folder) to ``<name>``."""
+    """``services/<name>/...`` to ``<name>``; the outermost such folder wins, so
+    ``services/api/cmd/server/main.go`` is ``api`` and ``apps/web/src/services/x.ts`` is
+    ``web``."""
     parts = path.split("/")
-    for index in range(len(parts) - 2, -1, -1):
+    for index in range(len(parts) - 1):
         if parts[index] in SERVICE_PARENTS and index + 1 < len(parts) - 1:
             return parts[index + 1]
     return None
@@ -162,29 +170,43 @@ class _HostMap:
         return cls(tuple((compile_globs(h.files), h.name) for h in config.hosts if h.files))
 
     def host_of(self, fact: PortFact) -> str | None:
-        """The host a fact holds on, or None for facts that are not deployments."""
+        """The host a fact holds on, or None for facts that are not deployments.
+
+        A reference holds on the host of its file when that file is a deployment
+        artifact (or config puts it on a host); a URL in source code has no host of its
+        own: it runs wherever its service runs.
+        """
         if TAG_IMAGE in fact.tags or TAG_EXAMPLE in fact.tags or TAG_TEST in fact.tags:
             return None
         if fact.role not in _DEPLOYMENT_ROLES and fact.role is not Role.REFERENCE:
             return None
-        return self.file_host(fact.location.path, fact.extractor)
+        configured = self.configured_host(fact.location.path)
+        if configured is not None:
+            return configured
+        if fact.role is Role.REFERENCE and fact.extractor in SOURCE_EXTRACTORS:
+            return None
+        return fact.location.path if fact.extractor == "compose" else LOCAL_HOST
 
-    def file_host(self, path: str, extractor: str) -> str:
+    def configured_host(self, path: str) -> str | None:
         for pattern, name in self.rules:
             if pattern.match(path):
                 return name
-        return path if extractor == "compose" else LOCAL_HOST
+        return None
 
 
 def name_facts(
     facts: Iterable[PortFact], config: Config, files: Sequence[str]
-) -> tuple[PortFact, ...]:
-    """Every fact with its canonical service and its host."""
+) -> tuple[tuple[PortFact, str | None], ...]:
+    """Every fact with its canonical service and its host, beside the service hint its
+    extractor gave (references name compose services by what the file says)."""
     facts = list(facts)
     namer = _Namer.build(config, files, facts)
     hosts = _HostMap.build(config)
-    named = [replace(fact, service=namer.name(fact), host=hosts.host_of(fact)) for fact in facts]
-    return tuple(sorted(named, key=PortFact.sort_key))
+    named = [
+        (replace(fact, service=namer.name(fact), host=hosts.host_of(fact)), fact.service)
+        for fact in facts
+    ]
+    return tuple(sorted(named, key=lambda pair: pair[0].sort_key()))
 
 
 def _rank(fact: PortFact) -> int:
@@ -230,11 +252,12 @@ def effective_bindings(facts: Sequence[PortFact], config: Config) -> tuple[Bindi
                 channel=channel,
             )
         )
+    aliases = {alias: service.name for service in config.services for alias in service.aliases}
     for host_config in config.hosts:
         for declared in host_config.services:
             bindings.append(
                 Binding(
-                    service=declared.service,
+                    service=aliases.get(declared.service, declared.service),
                     host=host_config.name,
                     port=declared.port,
                     protocol="tcp",
@@ -247,8 +270,9 @@ def effective_bindings(facts: Sequence[PortFact], config: Config) -> tuple[Bindi
 
 
 def resolve(facts: Iterable[PortFact], config: Config, files: Sequence[str]) -> Graph:
-    """The graph of a scan: named facts, effective bindings, hosts and services."""
-    named = name_facts(facts, config, files)
+    """The graph of a scan: named facts, effective bindings, landings, hosts, services."""
+    pairs = name_facts(facts, config, files)
+    named = tuple(fact for fact, _ in pairs)
     bindings = effective_bindings(named, config)
     hosts = {b.host for b in bindings} | {h.name for h in config.hosts}
     services = {f.service for f in named if f.service} | {b.service for b in bindings}
@@ -257,6 +281,7 @@ def resolve(facts: Iterable[PortFact], config: Config, files: Sequence[str]) -> 
         bindings=bindings,
         hosts=tuple(sorted(hosts)),
         services=tuple(sorted(services)),
+        landings=land_references(named, [hint for _, hint in pairs], bindings, config),
     )
 
 

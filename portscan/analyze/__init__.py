@@ -6,10 +6,14 @@ from collections.abc import Iterator
 
 from portscan.analyze import (
     active_collision,
+    dangling_reference,
+    doc_drift,
     inconsistent_default,
     latent_collision,
     override_drift,
     parse_error,
+    range_violation,
+    reserved_port,
     undeployed_service,
 )
 from portscan.analyze.base import Context, Rule
@@ -20,7 +24,11 @@ FINDINGS: tuple[Rule, ...] = (
     latent_collision,
     override_drift,
     inconsistent_default,
+    doc_drift,
+    dangling_reference,
     undeployed_service,
+    range_violation,
+    reserved_port,
     parse_error,
 )
 

@@ -24,32 +24,35 @@ SUMMARY = "two services share a port but never bind it together on one host"
 
 def check(context: Context) -> Iterator[Finding]:
     graph = context.graph
-    defaults: dict[int, dict[str, list[PortFact]]] = defaultdict(lambda: defaultdict(list))
+    defaults: dict[tuple[int, str], dict[str, list[PortFact]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for fact in graph.facts:
         if fact.service is not None and is_claim(fact):
-            defaults[fact.port][fact.service].append(fact)
+            defaults[(fact.port, fact.protocol)][fact.service].append(fact)
     host_bindings = [b for b in graph.bindings if b.scope is Scope.HOST]
-    binds: dict[int, dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
+    binds: dict[tuple[int, str], dict[str, list[Binding]]] = defaultdict(lambda: defaultdict(list))
     deployed: dict[str, list[Binding]] = defaultdict(list)
     for binding in graph.bindings:
         deployed[binding.service].append(binding)
     for binding in host_bindings:
-        binds[binding.port][binding.service].append(binding)
+        binds[(binding.port, binding.protocol)][binding.service].append(binding)
 
-    for port in sorted(set(defaults) | set(binds)):
-        claimants = sorted(set(defaults[port]) | set(binds[port]))
+    for key in sorted(set(defaults) | set(binds)):
+        port = key[0]
+        claimants = sorted(set(defaults[key]) | set(binds[key]))
         if len(claimants) < 2:
             continue
         if all(
-            _bound_together(binds[port][a], binds[port][b]) for a, b in combinations(claimants, 2)
+            _bound_together(binds[key][a], binds[key][b]) for a, b in combinations(claimants, 2)
         ):
             continue  # every pair collides on a host today: active-collision reports it
         reasons = [
-            _why(service, port, defaults[port], binds[port], deployed) for service in claimants
+            _why(service, port, defaults[key], binds[key], deployed) for service in claimants
         ]
         hosts = sorted({b.host for s in claimants for b in deployed.get(s, [])})
-        spread = sorted({b.host for s in claimants for b in binds[port][s]})
-        if len(spread) >= 2 and all(len({b.host for b in binds[port][s]}) <= 1 for s in claimants):
+        spread = sorted({b.host for s in claimants for b in binds[key][s]})
+        if len(spread) >= 2 and all(len({b.host for b in binds[key][s]}) <= 1 for s in claimants):
             tail = "different hosts: harmless until they share one"
         else:
             tail = "it does not bite today, but will once they run on one host"
@@ -61,7 +64,7 @@ def check(context: Context) -> Iterator[Finding]:
             port=port,
             services=tuple(claimants),
             hosts=tuple(hosts),
-            locations=_locations(claimants, defaults[port], binds[port], deployed),
+            locations=_locations(claimants, defaults[key], binds[key], deployed),
         )
 
 
@@ -79,10 +82,17 @@ def _why(
     here = sorted({b.host for b in binds.get(service, [])})
     if here:
         return f"{service} binds {port} on {listing(here)}"
-    elsewhere = sorted({(b.port, b.host) for b in deployed.get(service, [])})
+    elsewhere = sorted(
+        {(b.port, b.host) for b in deployed.get(service, []) if b.scope is Scope.HOST}
+    )
     if elsewhere:
         runs = listing(f"{p} on {h}" for p, h in elsewhere)
         return f"{service} defaults to {port} but runs on {runs}"
+    contained = sorted({b.host for b in deployed.get(service, [])})
+    if contained:
+        return (
+            f"{service} defaults to {port} but runs only inside a container on {listing(contained)}"
+        )
     assert service in defaults
     return f"{service} defaults to {port} and is not deployed"
 

@@ -5,13 +5,38 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portscan.model import Binding, Diagnostic, Finding, Location, PortFact, ScanResult
+from portscan.model import (
+    Binding,
+    Diagnostic,
+    Finding,
+    Landing,
+    Location,
+    PortFact,
+    ScanResult,
+)
+from portscan.render import notes
 from portscan.render.base import RenderOptions
 
 VERSION = 1
 
 
-def fact_dict(fact: PortFact) -> dict[str, Any]:
+def landing_dict(landing: Landing | None) -> dict[str, Any] | None:
+    """Where a reference landed: ``status`` is lands, dangling, misroute, external or
+    unknown; ``service`` is what binds there; ``expected`` the service it names."""
+    if landing is None:
+        return None
+    binding = landing.binding
+    return {
+        "status": landing.status.value,
+        "host": landing.host,
+        "service": binding.service if binding else None,
+        "expected": landing.expected,
+        "path": binding.location.path if binding and binding.via != "container" else None,
+        "line": binding.location.line if binding and binding.via != "container" else None,
+    }
+
+
+def fact_dict(fact: PortFact, landing: Landing | None = None) -> dict[str, Any]:
     return {
         "port": fact.port,
         "protocol": fact.protocol,
@@ -25,6 +50,7 @@ def fact_dict(fact: PortFact) -> dict[str, Any]:
         "line": fact.location.line,
         "col": fact.location.col,
         "tags": list(fact.tags),
+        "lands_on": landing_dict(landing),
     }
 
 
@@ -64,17 +90,22 @@ def error_dict(error: Diagnostic) -> dict[str, Any]:
 
 
 def document(result: ScanResult) -> dict[str, Any]:
+    landings = {landing.reference: landing for landing in result.graph.landings}
     return {
         "version": VERSION,
         "root": result.root,
-        "facts": [fact_dict(f) for f in sorted(result.graph.facts, key=PortFact.sort_key)],
+        "facts": [
+            fact_dict(f, landings.get(f)) for f in sorted(result.graph.facts, key=PortFact.sort_key)
+        ],
         "bindings": [binding_dict(b) for b in sorted(result.graph.bindings, key=Binding.sort_key)],
         "findings": [finding_dict(f) for f in result.findings],
         "errors": [error_dict(e) for e in result.errors],
+        **notes.json_fields(result),
         "stats": {
             "files": result.stats.files,
             "facts": result.stats.facts,
             "findings": result.stats.findings,
+            **notes.json_stats(result),
         },
     }
 

@@ -152,9 +152,9 @@ def test_config_rules_teach_a_house_helper(tmp_path: Path) -> None:
     (rules / "must-port.toml").write_text('role = "default"\nenv = "port-name"\n')
     (tmp_path / "portscan.toml").write_text('rules = ["tools/portscan-rules"]\n')
     facts = scan(tmp_path, load_config(tmp_path)).graph.facts
-    assert [(f.port, f.role.value, f.env, f.service, f.location.line, f.location.col) for f in facts] == [
-        (3050, "default", "PORT", "sync", 4, 29)
-    ]
+    assert [
+        (f.port, f.role.value, f.env, f.service, f.location.line, f.location.col) for f in facts
+    ] == [(3050, "default", "PORT", "sync", 4, 29)]
 
 
 def test_broken_house_rule_is_reported_before_scanning(tmp_path: Path) -> None:

@@ -142,7 +142,9 @@ def test_exact_facts() -> None:
         pytest.param("", [], id="empty"),
         pytest.param("# just a comment\n\n", [], id="comments-only"),
         pytest.param(
-            "EXPOSE 80\n  \\\n", [(80, "expose", 1, 8, None, (TAG_CONTAINER, TAG_IMAGE))], id="lone-backslash"
+            "EXPOSE 80\n  \\\n",
+            [(80, "expose", 1, 8, None, (TAG_CONTAINER, TAG_IMAGE))],
+            id="lone-backslash",
         ),
     ],
 )

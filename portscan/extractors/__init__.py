@@ -7,12 +7,17 @@ parsers lazily, so importing this registry is cheap.
 from __future__ import annotations
 
 from portscan.extractors import (
+    caddy,
+    cloudflared,
     compose,
     dockerfile,
     dotenv,
     golang,
     launchd,
+    markdown,
+    nginx,
     packagejson,
+    prometheus,
     python,
     shell,
     systemd,
@@ -31,6 +36,11 @@ EXTRACTORS: dict[str, Extractor] = {
     "dockerfile": dockerfile,
     "dotenv": dotenv,
     "systemd": systemd,
+    "cloudflared": cloudflared,
+    "caddy": caddy,
+    "nginx": nginx,
+    "prometheus": prometheus,
+    "markdown": markdown,
 }
 
 

@@ -55,6 +55,10 @@ def test_matches(path: str, expected: bool) -> None:
         pytest.param(b'PORT = int(os.getenv("PORT", "3025"))', True, id="port-name"),
         pytest.param(b"uvicorn.run(app, port=3025)", True, id="keyword"),
         pytest.param(b'BASE = "http://localhost:3020/v1"', True, id="url"),
+        pytest.param(b'HTTPServer(("", 8000), Handler)', True, id="server-address"),
+        pytest.param(b'sock.bind(("0.0.0.0", 7000))', True, id="bind-address"),
+        pytest.param(b"sock.connect((HOST, 7000))", True, id="connect-address"),
+        pytest.param(b"session.bind(engine)", False, id="bind-not-an-address"),
         pytest.param(b"time.sleep(3000)", False, id="sleep"),
         pytest.param(b"from reporting import report", False, id="report"),
     ],
@@ -236,19 +240,53 @@ def test_null_byte_is_a_diagnostic() -> None:
     assert diagnostic.message.startswith("invalid Python: ")
 
 
-def test_deep_nesting_neither_crashes_nor_raises() -> None:
-    # Deep enough to overflow libcst's native parser on a default 8 MiB stack (SIGSEGV)
-    # and the visitor's Python recursion: run in a child so a crash fails only this test.
+def test_deep_parentheses_do_not_crash() -> None:
+    # 1500 nested parentheses overflow libcst's native parser on a default 8 MiB stack
+    # (SIGSEGV, which kills the process): run in a child so a crash fails only this test.
     code = (
         "from portscan.extractors import python\n"
-        "text = 'PORT = 3025\\nx = ' + '(' * 1500 + '1' + ')' * 1500 + '\\ny = 1' + '+1' * 600\n"
-        "print(python.extract('a.py', text))\n"
+        "text = 'PORT = 3025\\nx = ' + '(' * 1500 + '1' + ')' * 1500 + '\\n'\n"
+        "print([f.port for f in python.extract('a.py', text).facts])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
     )
-    assert result.returncode == 0, result.stderr
-    assert "Python source nested too deeply to analyze" in result.stdout
+    assert (result.returncode, result.stdout) == (0, "[3025]\n"), result.stderr
+
+
+def test_long_implicit_concatenation_is_read() -> None:
+    # 600 parts nest 600 levels deep: past the default recursion limit, read on retry.
+    text = "x = (\n" + '    "a"\n' * 600 + '    "http://h:81"\n)\n'
+    limit = sys.getrecursionlimit()
+    facts = python.extract("a.py", text).facts
+    assert [(f.port, f.location.line, f.location.col) for f in facts] == [(81, 602, 15)]
+    assert sys.getrecursionlimit() == limit
+
+
+def test_too_deep_even_on_retry_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    def too_deep(path: str, text: str) -> list[PortFact]:
+        raise RecursionError
+
+    monkeypatch.setattr(python, "_facts", too_deep)
+    limit = sys.getrecursionlimit()
+    assert python.extract("a.py", "PORT = 3025\n") == Extraction(
+        diagnostics=(Diagnostic("a.py", None, "Python source nested too deeply to analyze"),)
+    )
+    assert sys.getrecursionlimit() == limit
+
+
+@pytest.mark.parametrize(
+    ("text", "col"),
+    [
+        pytest.param("PORT = (3025)\n", 9, id="parenthesized-int"),
+        pytest.param('PORT = ( "3025" )\n', 11, id="parenthesized-str"),
+        pytest.param('PORT = rb"3025"\n', 11, id="prefixed-str"),
+        pytest.param("PORT = '''3025'''\n", 11, id="triple-quoted"),
+    ],
+)
+def test_column_skips_parentheses_prefix_and_quotes(text: str, col: int) -> None:
+    (found,) = python.extract("a.py", text).facts
+    assert (found.port, found.location.col, found.location.end_col) == (3025, col, col + 4)
 
 
 @pytest.mark.parametrize(
@@ -285,3 +323,23 @@ def test_libcst_is_imported_lazily() -> None:
         "assert 'libcst' not in sys.modules, 'libcst imported at module load'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_without_sized_thread_stacks_the_parse_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsupported(size: int = 0) -> int:
+        raise ValueError("size not valid")
+
+    monkeypatch.setattr(python.threading, "stack_size", unsupported)
+    (found,) = python.extract("a.py", "PORT = 3025\n").facts
+    assert found.port == 3025
+
+
+def test_errors_raised_in_the_parser_thread_reach_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(path: str, text: str) -> list[PortFact]:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(python, "_facts", broken)
+    with pytest.raises(KeyError, match="bug"):
+        python.extract("a.py", "PORT = 3025\n")

@@ -146,9 +146,10 @@ def _compose(text: str) -> list[Node]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         reason = error.problem or error.context or "unreadable"
-        raise ExtractError(
-            f"invalid YAML: {reason}", None if mark is None else mark.line + 1
-        ) from None
+        # At the end of a text without a final line break the YAML scanner stands on a
+        # line of its own, one past the last: point at the last line instead.
+        line = None if mark is None else min(mark.line + 1, LineIndex(text).line_count)
+        raise ExtractError(f"invalid YAML: {reason}", line) from None
     except yaml.reader.ReaderError as error:
         found = text.find(chr(error.character)) if isinstance(error.character, int) else -1
         line = LineIndex(text).position(found)[0] if found >= 0 else None

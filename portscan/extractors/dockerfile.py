@@ -285,7 +285,7 @@ def _exec_form(args: SourceText) -> list[SourceText] | None:
     shell form (Docker too runs anything that is not a JSON string array in a shell)."""
     try:
         value = json.loads(args.text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         return None

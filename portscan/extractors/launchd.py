@@ -208,6 +208,10 @@ class _Locator:
         if self.index is None:
             return Location(path, 1, 1)
         line, col = self.index.position(offset)
+        if self.text is None or self.text[offset : offset + len(digits)] != digits:
+            # Pinned to its key (the value was not found as written) or spelled with
+            # character references: the start is known, the span is not.
+            return Location(path, line, col)
         return Location(path, line, col, line, col + len(digits))
 
 

@@ -135,9 +135,46 @@ class _Reader:
         return SourceText("".join(chars), tuple(offsets)), index + 1
 
 
+#: JSON nested deeper than this is refused before it is parsed. The limit is explicit so
+#: the outcome never depends on how deep the caller's stack already is: json's scanner
+#: and the reader above recurse once per level and would otherwise fail at a depth that
+#: differs between a worker process and the main one.
+MAX_DEPTH = 256
+_NESTING = re.compile(r'[\[\]{}"\\]')
+
+
+def nesting_too_deep(text: str) -> int | None:
+    """The offset of the bracket that nests deeper than :data:`MAX_DEPTH` (brackets in
+    strings do not count), or None."""
+    depth = 0
+    in_string = False
+    escaped_at = -1
+    for match in _NESTING.finditer(text):
+        at, char = match.start(), match.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return at
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
 def read_json(text: str) -> JsonNode:
-    """The document with offsets; raises ``json.JSONDecodeError`` for invalid JSON."""
-    json.loads(text)
+    """The document with offsets; raises ``json.JSONDecodeError`` for invalid JSON.
+
+    Numbers are validated, never converted: JSON puts no bound on their digits, while
+    ``int()`` refuses more than 4300 of them."""
+    json.loads(text, parse_int=str)
     return _Reader(text).value(0)[0]
 
 
@@ -233,6 +270,10 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     """The ports of one package.json; invalid JSON is a Diagnostic at its line."""
     # A byte-order mark is not JSON; a space keeps every offset where it was.
     source = " " + text[1:] if text.startswith("\ufeff") else text
+    too_deep = nesting_too_deep(source)
+    if too_deep is not None:
+        line = LineIndex(text).position(too_deep)[0]
+        return Extraction(diagnostics=(Diagnostic(path, line, "invalid JSON: nested too deeply"),))
     try:
         document = read_json(source)
     except json.JSONDecodeError as exc:

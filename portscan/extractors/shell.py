@@ -145,6 +145,23 @@ def is_shell_script(text: str) -> bool:
     return program in _SHEBANG_SHELLS
 
 
+#: Characters past Latin-1. tree-sitter-bash's scanner hands code points to ``isalpha``
+#: and ``isdigit``, whose tables end at 255: past them it reads outside the table, and for
+#: a large code point after ``{`` that crashes the whole process (tree-sitter-bash#337,
+#: seen here with U+90000 and above).
+_PAST_LATIN_1 = re.compile(r"[^\x00-\xff]")
+
+
+def parser_bytes(text: str) -> bytes:
+    """The bytes tree-sitter-bash parses: ``text`` in UTF-8 with every character past
+    Latin-1 written as that many ``x`` as it has UTF-8 bytes. Every byte offset stays
+    where it is in the real text (which is what node text is read from); a character
+    that is part of a word stays a word character."""
+    return _PAST_LATIN_1.sub(
+        lambda found: "x" * len(found.group().encode("utf-8", "surrogatepass")), text
+    ).encode("utf-8", "surrogatepass")
+
+
 class _Source:
     """The parsed text, its UTF-8 bytes, and offsets converted between the two."""
 
@@ -628,7 +645,7 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     from portscan.extractors.queries import parse, run_rules, syntax_error_line
 
     source = _Source(_NEWLINE.sub("\n", text))
-    root = parse("bash", source.data)
+    root = parse("bash", parser_bytes(source.text))
     index = LineIndex(source.text)
     lines = split_lines(source.text)
     captures = QueryCursor(_nodes_query()).captures(root)

@@ -18,9 +18,11 @@ from portscan.extractors.base import parse_port
 #: IPv6 address; a templated host (``${API_HOST}``) is not a host we can name, so it is
 #: skipped. The port must end the authority: ``:30000000`` and ``:3000abc`` do not match.
 #: A scheme may follow any non-alphanumeric character, so the default of
-#: ``${API_URL:-http://api:3000}`` is found.
+#: ``${API_URL:-http://api:3000}`` is found. Its length is bounded: unbounded, every
+#: letter after a ``.``, ``+`` or ``-`` starts a scan to the end of the run, and a line of
+#: ``a.a.a.a...`` takes time quadratic in its length (minutes for 100 KB).
 _URL = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+.-]*://"
+    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+.-]{0,63}://"
     r"(?:[^\s/?#@'\"`<>]*@)?"
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_~%-]+(?:\.[A-Za-z0-9_~%-]+)*)"
     r":(?P<port>\d{1,5})(?![\w])"

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Time portscan on synthetic monorepos, side by side with the floor and with ast-grep.
+
+    bench/run.py [--sizes 5000,50000] [--seed 1] [--repeat N] [--jobs N]
+
+For each size it makes (or reuses) ``bench/trees/<N>-<seed>`` with
+``bench/make_monorepo.py`` and measures, as separate processes:
+
+- the read floor: ``cat`` of every tracked file (``git ls-files -z | xargs -0 cat``);
+- ``portscan scan --no-cache``: cold, every file read and parsed;
+- ``portscan scan`` with the cache filled: warm;
+- ``portscan check FILES`` after editing 5 files (a line appended), with the cache
+  filled before the edit: what a pre-commit hook costs; once with 5 files picked at
+  random, once with 5 files that state ports (so their parsers must start);
+- ``ast-grep scan`` with the port rules in ``bench/ast-grep/`` (when installed:
+  ``pip install -e '.[bench]'``).
+
+It prints the median wall time of each, its ratio to the read floor and to ast-grep,
+the peak RSS of the largest process (``wait4``), and the peak proportional set size of
+the whole process tree (workers included; sampled in one extra run), with the targets
+beside them. The figures are printed, never asserted: they depend on the machine.
+
+portscan runs from a snapshot of this checkout's package (with ``rules/`` inside it, as
+in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset: as an
+installed portscan runs, and unaffected by edits made to the checkout meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import importlib.util
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TREES = HERE / "trees"
+AST_GREP_CONFIG = HERE / "ast-grep" / "sgconfig.yml"
+#: Files a bench edit may touch: appending a comment keeps them valid.
+EDITABLE = {
+    ".ts": "// edited by bench\n",
+    ".svelte": "<!-- edited by bench -->\n",
+    ".vue": "<!-- edited by bench -->\n",
+    ".js": "// edited by bench\n",
+    ".mjs": "// edited by bench\n",
+    ".py": "# edited by bench\n",
+    ".go": "// edited by bench\n",
+    ".sh": "# edited by bench\n",
+    ".yml": "# edited by bench\n",
+}
+#: (seconds, MB of RSS) per size and measurement, from the issue.
+TARGETS: dict[int, dict[str, tuple[float | None, float]]] = {
+    5000: {"cold": (1.0, 200), "warm": (0.2, 200), "check": (0.3, 200)},
+    50000: {"cold": (10.0, 400), "warm": (1.5, 400), "check": (1.5, 400)},
+}
+
+
+@dataclass
+class Measure:
+    """The runs of one command."""
+
+    label: str
+    kind: str  # floor, cold, warm, check, ast-grep
+    seconds: list[float] = field(default_factory=list)
+    max_rss: list[int] = field(default_factory=list)  # KiB, largest single process
+    tree_pss: int | None = None  # KiB, whole process tree, sampled
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_monorepo", HERE / "make_monorepo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_monorepo"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def snapshot(into: Path, patch: Path | None = None) -> Path:
+    """A copy of the package as a wheel lays it out (rules inside), compiled; with
+    ``patch`` (a diff against this checkout, ``a/portscan/...``) applied to it."""
+    package = into / "portscan"
+    shutil.copytree(REPO / "portscan", package, ignore=shutil.ignore_patterns("__pycache__"))
+    if patch is not None:
+        subprocess.run(["git", "apply", "-p1", str(patch.resolve())], cwd=into, check=True)
+    shutil.copytree(REPO / "rules", package / "rules")
+    compileall.compile_dir(str(package), quiet=1)
+    return into
+
+
+def bench_env(snapshot_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("XDG_CACHE_HOME", None)  # the cache lives in the tree, as by default
+    env["PYTHONPATH"] = str(snapshot_dir)
+    return env
+
+
+def portscan_command() -> list[str]:
+    return [sys.executable, "-m", "portscan"]
+
+
+def ast_grep_command() -> list[str] | None:
+    for name in ("ast-grep", "sg"):
+        local = Path(sys.executable).parent / name
+        if local.exists():
+            return [str(local)]
+        found = shutil.which(name)
+        if found and name == "ast-grep":
+            return [found]
+    return None
+
+
+# -- running and measuring ----------------------------------------------------------------
+
+
+def timed(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (KiB) of the largest process, and the exit code."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        shell=isinstance(command, str),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss, process.returncode
+
+
+def tree_pss(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> int | None:
+    """Peak proportional set size (KiB) of the process and all its descendants, sampled
+    every 10 ms; None where /proc has no smaps_rollup."""
+    if not Path("/proc/self/smaps_rollup").exists():
+        return None
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        shell=isinstance(command, str),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(_pss(pid) for pid in _descendants(process.pid)))
+        time.sleep(0.01)
+    return peak
+
+
+def _descendants(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as stream:
+                    pending.extend(int(child) for child in stream.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as stream:
+            for line in stream:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(
+    measure_: Measure,
+    command: Sequence[str] | str,
+    cwd: Path,
+    env: dict[str, str],
+    repeat: int,
+    before: Callable[[], None] | None = None,
+    after: Callable[[], None] | None = None,
+) -> Measure:
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        seconds, rss, _code = timed(command, cwd, env)
+        if after is not None:
+            after()
+        measure_.seconds.append(seconds)
+        measure_.max_rss.append(rss)
+    if before is not None:
+        before()
+    measure_.tree_pss = tree_pss(command, cwd, env)
+    if after is not None:
+        after()
+    return measure_
+
+
+# -- one size ----------------------------------------------------------------------------------
+
+
+def ensure_tree(size: int, seed: int, regenerate: bool) -> Path:
+    root = TREES / f"{size}-{seed}"
+    if regenerate or not (root / ".git").is_dir():
+        generator = load_generator()
+        print(f"bench: writing {root} ...", file=sys.stderr, flush=True)
+        generator.write(generator.build(size, seed), root, git=True)
+        time.sleep(2.5)  # older than the cache's racy window: warm runs trust stat
+    else:
+        subprocess.run(["git", "-C", str(root), "checkout", "-q", "--", "."], check=True)
+    return root
+
+
+def tracked(root: Path) -> list[str]:
+    out = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout
+    return sorted(name for name in out.decode().split("\0") if name)
+
+
+def pick(root: Path, files: list[str], seed: int, with_ports: bool) -> list[str]:
+    """Five editable files: any, or ones that state a port (so their parser runs)."""
+    eligible = []
+    for rel in files:
+        suffix = os.path.splitext(rel)[1]
+        if suffix not in EDITABLE or (suffix == ".yml" and "compose" not in rel):
+            continue
+        if with_ports and not _PORTISH.search((root / rel).read_bytes()):
+            continue
+        eligible.append(rel)
+    return random.Random(seed).sample(eligible, 5)
+
+
+_PORTISH = re.compile(rb"\bport|Port|PORT")
+
+
+def run_size(size: int, args: argparse.Namespace, env: dict[str, str]) -> list[Measure]:
+    root = ensure_tree(size, args.seed, args.regenerate)
+    repeat = args.repeat or (5 if size <= 10000 else 3)
+    files = tracked(root)
+    portscan = portscan_command()
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    cache = root / ".portscan_cache"
+    measures: list[Measure] = []
+
+    floor = Measure("read floor: cat every file", "floor")
+    measures.append(measure(floor, "git ls-files -z | xargs -0 cat > /dev/null", root, env, repeat))
+
+    cold = Measure("portscan scan --no-cache (cold)", "cold")
+    measures.append(measure(cold, [*portscan, "scan", ".", "--no-cache", *jobs], root, env, repeat))
+
+    shutil.rmtree(cache, ignore_errors=True)
+    subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
+    warm = Measure("portscan scan (warm cache)", "warm")
+    measures.append(measure(warm, [*portscan, "scan", ".", *jobs], root, env, repeat))
+
+    check_verb = "check" if has_check(portscan, env) else None
+    for with_ports in (False, True):
+        chosen = pick(root, files, args.seed, with_ports)
+        originals = {rel: (root / rel).read_bytes() for rel in chosen}
+
+        def restore(originals: dict[str, bytes] = originals) -> None:
+            for rel, data in originals.items():
+                (root / rel).write_bytes(data)
+
+        def prepare(originals: dict[str, bytes] = originals) -> None:
+            restore(originals)
+            subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
+            for rel, data in originals.items():
+                (root / rel).write_bytes(data + EDITABLE[os.path.splitext(rel)[1]].encode())
+
+        what = "5 files with ports edited" if with_ports else "5 files edited"
+        if check_verb:
+            label, command = f"portscan check, {what}", [*portscan, "check", *jobs, *chosen]
+        else:
+            label, command = f"portscan scan, {what} (no check command)", [*portscan, "scan", "."]
+        check = Measure(label, "check", note=", ".join(chosen))
+        measures.append(measure(check, command, root, env, repeat, before=prepare, after=restore))
+
+    ast_grep = ast_grep_command()
+    if ast_grep is not None:
+        grep = Measure("ast-grep scan, port rules", "ast-grep")
+        command = [*ast_grep, "scan", "-c", str(AST_GREP_CONFIG), "."]
+        measures.append(measure(grep, command, root, env, repeat))
+    return measures
+
+
+def has_check(portscan: list[str], env: dict[str, str]) -> bool:
+    done = subprocess.run([*portscan, "check", "--help"], env=env, capture_output=True)
+    return done.returncode == 0
+
+
+def same_output(size: int, args: argparse.Namespace, env: dict[str, str]) -> bool:
+    """Cold, warm and single-process runs print the same JSON."""
+    root = TREES / f"{size}-{args.seed}"
+    portscan = portscan_command()
+    outputs = {
+        subprocess.run(
+            [*portscan, "scan", ".", "--format", "json", *extra],
+            cwd=root,
+            env=env,
+            capture_output=True,
+        ).stdout
+        for extra in (["--no-cache"], [], [], ["--no-cache", "--jobs", "1"])
+    }
+    return len(outputs) == 1
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpus} CPUs ({model}), {system}, Python {platform.python_version()}"
+
+
+def load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def table(size: int, measures: list[Measure], megabytes: float, repeat: int) -> str:
+    floor = next(m.median for m in measures if m.kind == "floor")
+    grep = next((m.median for m in measures if m.kind == "ast-grep"), None)
+    targets = TARGETS.get(size, {})
+    lines = [
+        f"N = {size:,} files ({megabytes:.1f} MB), median of {repeat} runs",
+        "",
+        "| run | median s | x read floor | x ast-grep | peak RSS MB (largest process) |"
+        " peak PSS MB (process tree) | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for m in measures:
+        target = targets.get(m.kind)
+        target_text = "" if target is None else f"<= {target[0]} s, <= {target[1]} MB"
+        vs_grep = f"{m.median / grep:.2f}" if grep else "n/a"
+        pss = "n/a" if m.tree_pss is None else f"{m.tree_pss / 1024:.0f}"
+        lines.append(
+            f"| {m.label} | {m.median:.3f} | {m.median / floor:.1f} | {vs_grep} |"
+            f" {max(m.max_rss) / 1024:.0f} | {pss} | {target_text} |"
+        )
+    notes = [f"  {m.label}: {m.note}" for m in measures if m.note]
+    if notes:
+        lines += ["", "edited:", *notes]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="5000,50000", help="comma-separated file counts")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--repeat", type=int, help="runs per measurement (default 5; 3 above 10,000 files)"
+    )
+    parser.add_argument("--jobs", type=int, help="pass --jobs to portscan (default: its own)")
+    parser.add_argument("--regenerate", action="store_true", help="write the trees anew")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument(
+        "--patch", type=Path, help="apply this diff (against the checkout) to the snapshot"
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    with tempfile.TemporaryDirectory(prefix="portscan-bench-") as folder:
+        return run_all(sizes, args, bench_env(snapshot(Path(folder), args.patch)), argv)
+
+
+def run_all(
+    sizes: list[int], args: argparse.Namespace, env: dict[str, str], argv: list[str] | None
+) -> int:
+    print(f"machine: {machine()}")
+    print(f"command: {' '.join(['bench/run.py', *(argv if argv is not None else sys.argv[1:])])}")
+    print(f"load average at start: {load()}")
+    raw = {}
+    for size in sizes:
+        measures = run_size(size, args, env)
+        root = TREES / f"{size}-{args.seed}"
+        megabytes = sum((root / rel).stat().st_size for rel in tracked(root)) / 1e6
+        repeat = len(measures[0].seconds)
+        print()
+        print(table(size, measures, megabytes, repeat))
+        identical = "yes" if same_output(size, args, env) else "NO"
+        print(f"outputs identical cold/warm/--jobs 1: {identical}")
+        raw[size] = [m.__dict__ | {"median": m.median} for m in measures]
+    print(f"\nload average at end: {load()}")
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

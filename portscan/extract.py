@@ -1,0 +1,502 @@
+"""The extract stage of a scan: every discovered file, through the cache, the byte
+prefilter and the extractors, in this process or in a pool of worker processes.
+
+:func:`extract_all` returns the same facts and diagnostics, in the same order, whatever
+the cache holds and however many workers run: each file's outcome is a pure function of
+its path and bytes (and of the key the cache is filed under), and outcomes are put
+together in the order of the file list.
+
+The warm path (every file unchanged) imports no extractor and reads no file: it loads
+one cache file and compares ``stat`` results. Extractors, and through them the parsers,
+are imported only when a file has to be read.
+
+A cold scan of many files runs in worker processes (``jobs``). Parsers cost a lot to
+start (importing libcst, compiling tree-sitter queries) and little per file, so files
+are planned onto workers by the extractors that claim them, each group kept on as few
+workers as the balance allows; within a worker the largest files go first. Below
+:data:`POOL_MIN_FILES` files to read no pool is started at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from portscan.cache import (
+    FileCache,
+    Record,
+    Stat,
+    cache_file,
+    cache_key,
+    decode_diagnostics,
+    decode_facts,
+    encode_outcome,
+    file_digest,
+    make_record,
+)
+from portscan.model import Diagnostic, PortFact
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from portscan.config import Config
+    from portscan.extractors.base import ExtractOptions
+
+#: Fewer files than this to read and no worker process is started.
+POOL_MIN_FILES = 48
+#: A worker sends its results at least this often (seconds) ...
+_SEND_EVERY = 0.05
+#: ... or once it holds this many.
+_SEND_BATCH = 64
+
+#: Scheduling estimates per extractor, in milliseconds: the cost of starting its parser
+#: in a process (imports, query compilation) and of one KiB of a file it claims (the
+#: prefilter, and parsing the share of files that pass it). They only decide which
+#: worker reads which file, never what a file yields.
+_START_MS: dict[str, float] = {"python": 250.0, "typescript": 600.0, "shell": 300.0, "go": 100.0}
+_KIB_MS: dict[str, float] = {"python": 8.0, "typescript": 0.06, "shell": 0.08, "go": 0.06}
+_FILE_MS = 0.05
+_KIB_MS_OTHER = 0.05
+#: A group is spread over more workers only if that finishes over 10% sooner.
+_SPLIT_GAIN = 0.10
+
+# A worker's answer for one file, as plain tuples (they cross a pipe):
+_FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable; never cached
+_SAME = 1  # (rel, _SAME, digest): the same bytes as the cached entry
+_NEW = 2  # (rel, _NEW, digest, parsers, facts, diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far extraction is: files settled (cache hits included) out of those an
+    extractor claims, and how many of them were parsed so far in this run."""
+
+    done: int
+    total: int
+    parsed: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractStats:
+    """What extraction did in this run (for ``--stats``; never part of a result)."""
+
+    files: int  # files an extractor claims
+    stat_hits: int  # cached entries trusted on their stat
+    hash_hits: int  # files read whose bytes matched their cached entry
+    extracted: int  # files read and run through their extractors
+    parsers: tuple[tuple[str, int], ...]  # extractor -> files it parsed in this run
+    workers: int  # worker processes started; 0: all in this process
+    cache: str  # "off", "warm", or "cold: <why>"
+    cache_note: str | None = None  # why the cache could not be saved, if so
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    facts: tuple[PortFact, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: int  # files an extractor claims
+    parsed: int  # of those, files an extractor parsed (in this run or the one cached)
+    stats: ExtractStats
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """Timings (seconds, by stage) and extraction counts of one scan, for ``--stats``."""
+
+    timings: tuple[tuple[str, float], ...]
+    extraction: ExtractStats
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    rel: str
+    size: int
+    stat: Stat | None  # taken before the file is read; None when stat failed
+    known: bytes | None  # the digest of a cached entry whose stat no longer matches
+    names: tuple[str, ...] = ()  # the extractors that claim the file
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What every worker needs besides its tasks."""
+
+    root: str
+    options: ExtractOptions
+    max_size: int
+
+
+def extraction_options(config: Config) -> ExtractOptions:
+    """The extractor options a config implies (a function of the config: the cache key
+    holds the config fields it reads)."""
+    from portscan.extractors.base import ExtractOptions
+
+    return ExtractOptions(rule_dirs=config.rules)
+
+
+def extract_all(
+    root: Path,
+    files: Sequence[str],
+    config: Config,
+    *,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    progress: ProgressCallback | None = None,
+) -> Extracted:
+    """Facts and diagnostics of ``files`` (POSIX paths under ``root``, in scan order).
+
+    ``cache_dir`` None reads and writes no cache. ``jobs`` > 1 allows that many worker
+    processes. ``progress`` is called as files are settled.
+    """
+    now_ns = time.time_ns()
+    store: FileCache | None = None
+    if cache_dir is not None:
+        key = cache_key(config.rules, config.max_file_size)
+        store = FileCache.open(cache_file(cache_dir, root), key)
+    records: dict[str, Record | None] = store.records if store is not None else {}
+    prefix = str(root) + os.sep
+    outcomes: dict[str, _Outcome] = {}
+    tasks: list[_Task] = []
+    claimed: list[str] = []
+    stat_hits = 0
+    for rel in files:
+        record = records.get(rel, _UNKNOWN)
+        if record is None:
+            continue  # no extractor claims this path
+        names: tuple[str, ...] = ()  # found out below for the files that are read
+        if record is _UNKNOWN:
+            names = claimed_names(rel)
+            if not names:
+                if store is not None:
+                    store.put(rel, None)
+                continue
+        claimed.append(rel)
+        try:
+            found = os.stat(prefix + rel)
+        except OSError:
+            tasks.append(_Task(rel, 0, None, None, names))
+            continue
+        stat = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
+        cached = _open(rel, record)
+        if cached is not None and record[:4] == stat:
+            outcomes[rel] = cached
+            stat_hits += 1
+        else:
+            known = None if cached is None else record[4]
+            tasks.append(_Task(rel, stat[0], stat, known, names))
+    tasks = [t if t.names else replace(t, names=claimed_names(t.rel)) for t in tasks]
+    total = len(claimed)
+    if progress is not None:
+        progress(Progress(stat_hits, total, 0))
+
+    counts: dict[str, int] = {}
+    hash_hits = extracted = 0
+
+    def settle(answer: tuple[Any, ...], task: _Task) -> None:
+        nonlocal hash_hits, extracted
+        rel, kind = answer[0], answer[1]
+        if kind == _FAILED:  # unreadable now: reported, and forgotten by the cache
+            outcomes[rel] = _Outcome(
+                False, decode_facts(rel, answer[2]), decode_diagnostics(rel, answer[3])
+            )
+            if store is not None:
+                store.drop(rel)
+        elif kind == _SAME:
+            hash_hits += 1
+            old = records[rel]
+            cached = _open(rel, old)
+            # A task knows a digest only from a sound entry: both are there.
+            assert old is not None
+            assert cached is not None
+            outcomes[rel] = cached
+            if store is not None:
+                store.put(rel, make_record(task.stat, old[4], old[5], old[6], old[7], now_ns))
+        else:
+            extracted += 1
+            digest, parsers, facts, diagnostics = answer[2:6]
+            for name in parsers:
+                counts[name] = counts.get(name, 0) + 1
+            record = make_record(task.stat, digest, parsers, facts, diagnostics, now_ns)
+            outcomes[rel] = _Outcome(
+                bool(parsers), decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
+            )
+            if store is not None:
+                store.put(rel, record)
+        if progress is not None:
+            progress(Progress(len(outcomes), total, extracted))
+
+    workers = 0
+    if tasks:
+        job = _Job(str(root), extraction_options(config), config.max_file_size)
+        if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
+            workers = _run_pool(job, tasks, jobs, settle)
+        else:
+            for task in tasks:
+                settle(_process(job, task), task)
+
+    facts: list[PortFact] = []
+    diagnostics: list[Diagnostic] = []
+    parsed = 0
+    for rel in claimed:
+        outcome = outcomes[rel]
+        facts.extend(outcome.facts)
+        diagnostics.extend(outcome.diagnostics)
+        parsed += outcome.parsed
+    note = None
+    if store is not None:
+        store.keep_only(files)
+        note = store.save()
+    stats = ExtractStats(
+        files=total,
+        stat_hits=stat_hits,
+        hash_hits=hash_hits,
+        extracted=extracted,
+        parsers=tuple(sorted(counts.items())),
+        workers=workers,
+        cache="off" if store is None else store.state,
+        cache_note=note,
+    )
+    return Extracted(tuple(facts), tuple(diagnostics), total, parsed, stats)
+
+
+class _Outcome(NamedTuple):
+    """A file's extraction, decoded: from a cache entry or from this run."""
+
+    parsed: bool
+    facts: Sequence[PortFact]
+    diagnostics: Sequence[Diagnostic]
+
+
+#: The outcome of most files: nothing found (parsed or not); shared, not built anew.
+_NOTHING = {True: _Outcome(True, (), ()), False: _Outcome(False, (), ())}
+_UNKNOWN: Any = object()
+
+
+def _open(rel: str, record: Any) -> _Outcome | None:
+    """The outcome a cache entry holds, or None when there is none or it is malformed.
+    (Most entries hold nothing: they cost a length check and two type checks.)"""
+    if type(record) is not tuple or len(record) != 8:
+        return None
+    digest, parsers, facts, diagnostics = record[4:]
+    if type(digest) is not bytes or type(parsers) is not tuple:
+        return None
+    if not facts and not diagnostics:
+        return _NOTHING[bool(parsers)]
+    try:
+        return _Outcome(
+            bool(parsers), decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
+        )
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+
+
+def claimed_names(rel: str) -> tuple[str, ...]:
+    """The names of the extractors that claim ``rel`` (importing them on first use)."""
+    from portscan.extractors import claimed_by
+
+    return tuple(extractor.NAME for extractor in claimed_by(rel))
+
+
+# -- one file -----------------------------------------------------------------------------
+
+
+def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
+    """Read one file, compare it with its cached digest, extract it if it changed."""
+    from portscan.api import FileOutcome, extract_data, read_file
+    from portscan.extractors import EXTRACTORS
+
+    rel = task.rel
+    root = Path(job.root)
+    data = read_file(root, rel, job.max_size)
+    if isinstance(data, FileOutcome):
+        facts, diagnostics = encode_outcome(rel, data.extraction.facts, data.extraction.diagnostics)
+        return (rel, _FAILED, facts, diagnostics)
+    digest = file_digest(data)
+    if digest == task.known:
+        return (rel, _SAME, digest)
+    by_name = {extractor.NAME: extractor for extractor in EXTRACTORS.values()}
+    extractors = [by_name[name] for name in task.names]
+    outcome = extract_data(rel, data, extractors, job.options)
+    parsers = task.names if outcome.parsed else ()
+    facts, diagnostics = encode_outcome(
+        rel, outcome.extraction.facts, outcome.extraction.diagnostics
+    )
+    return (rel, _NEW, digest, parsers, facts, diagnostics)
+
+
+# -- many files in worker processes -----------------------------------------------------------
+
+
+def plan(
+    tasks: Sequence[_Task], families: Sequence[tuple[str, ...]], jobs: int
+) -> list[list[_Task]]:
+    """Tasks onto at most ``jobs`` workers, largest files first within each.
+
+    Files are grouped by the extractors that claim them. Group by group, largest first,
+    each goes to the k least loaded workers, paying its start-up cost (imports, query
+    compilation) in each: k is the smallest number whose estimated finish time is within
+    :data:`_SPLIT_GAIN` of the best, so a group is split only when that clearly pays.
+    """
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, family in enumerate(families):
+        groups.setdefault(family, []).append(index)
+    costs = [_file_cost(task, family) for task, family in zip(tasks, families, strict=True)]
+    loads = [0.0] * jobs
+    bins: list[list[int]] = [[] for _ in range(jobs)]
+
+    def start_of(family: tuple[str, ...]) -> float:
+        return sum(_START_MS.get(name, 0.0) for name in family)
+
+    def total(family: tuple[str, ...]) -> float:
+        return start_of(family) + sum(costs[i] for i in groups[family])
+
+    for family in sorted(groups, key=lambda f: (-total(f), f)):
+        start = start_of(family)
+        work = total(family) - start
+        order = sorted(range(jobs), key=lambda b: (loads[b], b))
+        spans = [max(loads[b] for b in order[:k]) + start + work / k for k in range(1, jobs + 1)]
+        best = min(spans)
+        k = next(k for k, span in enumerate(spans, 1) if span <= best * (1 + _SPLIT_GAIN))
+        targets = order[:k]
+        for b in targets:
+            loads[b] += start
+        for index in sorted(groups[family], key=lambda i: (-costs[i], tasks[i].rel)):
+            b = min(targets, key=lambda b: (loads[b], b))
+            bins[b].append(index)
+            loads[b] += costs[index]
+    return [
+        [tasks[i] for i in sorted(indices, key=lambda i: (-tasks[i].size, tasks[i].rel))]
+        for indices in bins
+        if indices
+    ]
+
+
+def _file_cost(task: _Task, family: tuple[str, ...]) -> float:
+    kib = task.size / 1024
+    return _FILE_MS + sum(kib * _KIB_MS.get(name, _KIB_MS_OTHER) for name in family)
+
+
+def _run_pool(
+    job: _Job, tasks: list[_Task], jobs: int, settle: Callable[[tuple[Any, ...], _Task], None]
+) -> int:
+    """Run ``tasks`` in worker processes, handing every answer to ``settle``. A worker
+    that dies (a parser crashing the interpreter) costs the file it was reading a
+    diagnostic; the files it had not reached run again. Returns the workers started."""
+    by_rel = {task.rel: task for task in tasks}
+    pending = plan(tasks, [task.names for task in tasks], jobs)
+    started = 0
+    immediate = False  # after a crash, answers are sent one by one to find the culprit
+    while pending:
+        unfinished: list[list[_Task]] = []
+        for remaining, code in _round(job, pending, immediate, settle, by_rel):
+            if not remaining:
+                continue
+            if immediate:
+                culprit, remaining = remaining[0], remaining[1:]
+                message = f"the parser crashed on this file (worker exit code {code}); not read"
+                settle((culprit.rel, _FAILED, (), ((None, None, message),)), culprit)
+            if remaining:
+                unfinished.append(remaining)
+        started += len(pending)
+        pending = unfinished
+        immediate = True
+    return started
+
+
+def _round(
+    job: _Job,
+    bins: list[list[_Task]],
+    immediate: bool,
+    settle: Callable[[tuple[Any, ...], _Task], None],
+    by_rel: dict[str, _Task],
+) -> Iterator[tuple[list[_Task], int | None]]:
+    """One pool: a worker per bin. Yields, per worker, the tasks it did not answer and
+    its exit code."""
+    from multiprocessing.connection import Connection, wait
+
+    context = _context()
+    workers: dict[Connection, tuple[Any, list[_Task], set[str]]] = {}
+    try:
+        for tasks in bins:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker, args=(sender, job, tasks, immediate), daemon=True
+            )
+            process.start()
+            sender.close()
+            workers[receiver] = (process, tasks, set())
+        live = set(workers)
+        while live:
+            for ready in wait(list(live)):
+                assert isinstance(ready, Connection)
+                try:
+                    answers = ready.recv()
+                except (EOFError, OSError):
+                    live.discard(ready)
+                    continue
+                done = workers[ready][2]
+                for answer in answers:
+                    done.add(answer[0])
+                    settle(answer, by_rel[answer[0]])
+        for connection, (process, tasks, done) in workers.items():
+            process.join()
+            connection.close()
+            yield [task for task in tasks if task.rel not in done], process.exitcode
+    finally:
+        for process, _, _ in workers.values():
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+
+def _worker(sender: Connection, job: _Job, tasks: list[_Task], immediate: bool) -> None:
+    """A worker process: answer every task, sending answers in small batches."""
+    batch: list[tuple[Any, ...]] = []
+    last = time.monotonic()
+    for task in tasks:
+        batch.append(_process(job, task))
+        now = time.monotonic()
+        if immediate or len(batch) >= _SEND_BATCH or now - last >= _SEND_EVERY:
+            sender.send(batch)
+            batch, last = [], now
+    if batch:
+        sender.send(batch)
+    sender.close()
+
+
+def _context() -> Any:
+    """fork where it is safe and cheap (Linux): workers inherit the imported modules."""
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+__all__ = [
+    "POOL_MIN_FILES",
+    "ExtractStats",
+    "Extracted",
+    "Progress",
+    "ProgressCallback",
+    "RunReport",
+    "default_jobs",
+    "extract_all",
+    "extraction_options",
+    "plan",
+]

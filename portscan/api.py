@@ -7,20 +7,35 @@ global. Bad files become diagnostics; the scan always goes on.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Sequence
+import os
+import re
+import stat
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from portscan.analyze import FINDINGS, Context, analyze
+from portscan.baseline import Baseline
 from portscan.config import Config
 from portscan.discover import discover
-from portscan.extractors import EXTRACTORS, claimed_by
-from portscan.extractors.base import ExtractOptions, Extractor
-from portscan.filter import apply_selection
+from portscan.extract import ProgressCallback, RunReport, extract_all
+from portscan.filter import attach, refine
 from portscan.model import Diagnostic, Extraction, PortFact, ScanResult, ScanStats
 
+if TYPE_CHECKING:
+    from portscan.extractors.base import ExtractOptions, Extractor
+
+#: Line ends as ``extractors.base.split_lines`` splits at them (importing that module
+#: imports every extractor, which a warm scan never needs).
+_LINE_END = re.compile(r"\r\n|\r|\n")
 #: How far into a file to look for NUL bytes when telling text from binary.
 _BINARY_PROBE = 8192
+#: Opening a FIFO for reading blocks until a writer comes; without blocking, the opened
+#: file can be looked at (and refused) instead. No such flag where the OS has none.
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
 class UsageError(Exception):
@@ -40,20 +55,28 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
 
     UTF-8 (with or without BOM) and UTF-16 with a BOM are read; NUL bytes mean binary.
     """
+    text, problem, _ = _decode(data)
+    return text, problem
+
+
+def _decode(data: bytes) -> tuple[str | None, str | None, int | None]:
+    """:func:`decode`, plus the line of the problem where one line holds it."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), None
+            return data.decode("utf-16"), None, None
         except UnicodeDecodeError:
-            return None, "not valid UTF-16 text"
+            return None, "not valid UTF-16 text", None
     if b"\0" in data[:_BINARY_PROBE]:
-        return None, "binary file (NUL bytes); not read"
+        return None, "binary file (NUL bytes); not read", None
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8"), None, None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
+        # Lines end at \r\n, \r or \n, as every extractor counts them.
+        line = len(_LINE_END_BYTES.findall(data, 0, exc.start)) + 1
+        problem = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
+        return None, problem, line
 
 
 def extract_file(
@@ -64,26 +87,57 @@ def extract_file(
     max_size: int,
 ) -> FileOutcome:
     """Read one file and run every extractor that claims it; never raises."""
+    data = read_file(root, rel, max_size)
+    if isinstance(data, FileOutcome):
+        return data
+    return extract_data(rel, data, extractors, options)
+
+
+def read_file(root: Path, rel: str, max_size: int) -> bytes | FileOutcome:
+    """The bytes of one file, or the outcome that says why they cannot be read.
+
+    The file is opened once and everything else is asked of the open file, so a path that
+    changes after discovery cannot slip past a check: a FIFO is refused without waiting
+    for a writer, a folder is never read, and at most ``max_size + 1`` bytes are read, so
+    a file that grows past the limit is refused too."""
     path = root / rel
     try:
-        if not path.is_file():
-            reason = "a folder named like a file" if path.is_dir() else "not a regular file"
-            return _failed(rel, reason)
-        size = path.stat().st_size
-        if size > max_size:
-            return _failed(rel, f"file is {size} bytes, over max-file-size ({max_size}); not read")
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                return _failed(rel, "a folder named like a file")
+            if not stat.S_ISREG(info.st_mode):
+                return _failed(rel, "not a regular file")
+            if info.st_size > max_size:
+                return _too_big(rel, info.st_size, max_size)
+            with open(fd, "rb", closefd=False) as handle:
+                data = handle.read(max_size + 1)
+            if len(data) > max_size:  # it grew after discovery
+                return _too_big(rel, max(len(data), os.fstat(fd).st_size), max_size)
+        finally:
+            os.close(fd)
     except PermissionError:
         return _failed(rel, "permission denied")
     except FileNotFoundError:
         return _failed(rel, "file vanished before it could be read")
     except OSError as exc:
         return _failed(rel, f"cannot read: {exc.strerror or exc}")
+    return data
+
+
+def extract_data(
+    rel: str, data: bytes, extractors: Sequence[Extractor], options: ExtractOptions
+) -> FileOutcome:
+    """Run every extractor that claims ``rel`` and whose prefilter passes on its bytes.
+
+    A pure function of its arguments, so its outcome can be cached by content hash and
+    computed in any process; never raises."""
     text: str | None = None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text, problem = decode(data)  # the prefilter reads UTF-8 bytes
+        text, problem, line = _decode(data)  # the prefilter reads UTF-8 bytes
         if text is None:
-            return _failed(rel, problem or "unreadable")
+            return _failed(rel, problem or "unreadable", line)
         data = text.encode("utf-8", "surrogatepass")
     wanted = [e for e in extractors if e.PREFILTER is None or e.PREFILTER.search(data)]
     if not wanted:
@@ -91,9 +145,9 @@ def extract_file(
     if text is None and data.startswith(b"bplist00"):
         text = data.decode("latin-1")  # a binary plist: the launchd reader re-encodes it
     elif text is None:
-        text, problem = decode(data)
+        text, problem, line = _decode(data)
         if text is None:
-            return _failed(rel, problem or "unreadable")
+            return _failed(rel, problem or "unreadable", line)
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
     for extractor in wanted:
@@ -111,8 +165,12 @@ def extract_file(
     return FileOutcome(Extraction(tuple(facts), tuple(diagnostics)), parsed=True)
 
 
-def _failed(rel: str, message: str) -> FileOutcome:
-    return FileOutcome(Extraction((), (Diagnostic(rel, None, message),)), parsed=False)
+def _too_big(rel: str, size: int, max_size: int) -> FileOutcome:
+    return _failed(rel, f"file is {size} bytes, over max-file-size ({max_size}); not read")
+
+
+def _failed(rel: str, message: str, line: int | None = None) -> FileOutcome:
+    return FileOutcome(Extraction((), (Diagnostic(rel, line, message),)), parsed=False)
 
 
 def check_selectors(selectors: Sequence[str]) -> None:
@@ -132,8 +190,20 @@ def scan(
     *,
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
+    baseline: Baseline | None = None,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
+    progress: ProgressCallback | None = None,
+    report: Callable[[RunReport], None] | None = None,
 ) -> ScanResult:
-    """Analyze the tree at ``root``. ``select``/``ignore`` replace the config's lists."""
+    """Analyze the tree at ``root``. ``select``/``ignore`` replace the config's lists;
+    ``baseline`` hides the findings it holds.
+
+    ``cache_dir`` keeps per-file extraction results there (None: no cache); ``jobs`` > 1
+    lets a large extraction run in that many worker processes; ``progress`` hears how
+    extraction goes and ``report`` gets the timings and cache counts. None of them
+    changes the result."""
+    started = time.perf_counter()
     if not root.is_dir():
         raise UsageError(f"{root}: not a folder")
     chosen_select = tuple(select) if select is not None else config.select
@@ -145,37 +215,73 @@ def scan(
 
         check_rules(config.rules)  # a broken house rule is a config error, found up front
     found = discover(root, config)
-    options = ExtractOptions(rule_dirs=config.rules)
-    facts: list[PortFact] = []
-    errors: list[Diagnostic] = list(found.diagnostics)
-    read = parsed = 0
-    for rel in found.files:
-        extractors = claimed_by(rel)
-        if not extractors:
-            continue
-        read += 1
-        outcome = extract_file(root, rel, extractors, options, config.max_file_size)
-        parsed += outcome.parsed
-        facts.extend(outcome.extraction.facts)
-        errors.extend(outcome.extraction.diagnostics)
+    discovered = time.perf_counter()
+    extracted = extract_all(
+        root, found.files, config, cache_dir=cache_dir, jobs=jobs, progress=progress
+    )
+    facts = extracted.facts
+    errors = [*found.diagnostics, *extracted.diagnostics]
+    read, parsed = extracted.files, extracted.parsed
+    extracted_at = time.perf_counter()
     from portscan.resolve import resolve
 
     graph = resolve(facts, config, found.files)
+    resolved = time.perf_counter()
     unique_errors = tuple(sorted(set(errors), key=_error_key))
-    findings = apply_selection(
-        analyze(Context(graph, config, unique_errors)), chosen_select, chosen_ignore
+    filtered = refine(
+        analyze(Context(graph, config, unique_errors)),
+        select=chosen_select,
+        ignore=chosen_ignore,
+        levels=config.severity,
+        read_lines=lambda rel: source_lines(root, rel, config.max_file_size),
+        known={rule.CODE: rule.NAME for rule in FINDINGS},
+        baseline=baseline,
     )
-    return ScanResult(
+    findings = filtered.findings
+    result = ScanResult(
         root=".",
         graph=graph,
         findings=findings,
         errors=unique_errors,
         stats=ScanStats(files=read, parsed=parsed, facts=len(graph.facts), findings=len(findings)),
     )
+    if report is not None:
+        done = time.perf_counter()
+        timings = (
+            ("discover", discovered - started),
+            ("extract", extracted_at - discovered),
+            ("resolve", resolved - extracted_at),
+            ("analyze", done - resolved),
+            ("total", done - started),
+        )
+        report(RunReport(timings, extracted.stats))
+    return attach(result, filtered)
+
+
+def source_lines(root: Path, rel: str, max_size: int) -> list[str] | None:
+    """The lines of one file under ``root`` for the suppression comments near a finding;
+    None when it cannot be read as text. Read on demand, never cached."""
+    path = root / rel
+    try:
+        if not path.is_file() or path.stat().st_size > max_size:
+            return None
+        text, _ = decode(path.read_bytes())
+    except OSError:
+        return None
+    return None if text is None else _LINE_END.split(text)
 
 
 def _error_key(error: Diagnostic) -> tuple[str, int, str]:
     return (error.path, error.line or 0, error.message)
 
 
-__all__ = ["EXTRACTORS", "UsageError", "decode", "extract_file", "scan"]
+def __getattr__(name: str) -> Any:
+    """``api.EXTRACTORS``, imported on first use: a warm scan never needs the extractors."""
+    if name == "EXTRACTORS":
+        from portscan.extractors import EXTRACTORS
+
+        return EXTRACTORS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["EXTRACTORS", "UsageError", "decode", "extract_file", "scan"]  # noqa: F822

@@ -25,6 +25,7 @@ CONFIG_FILE = "portscan.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
+SEVERITY_CHOICES = ("error", "warning", "info")
 
 _TOP_KEYS = (
     "include",
@@ -39,6 +40,7 @@ _TOP_KEYS = (
     "services",
     "ranges",
     "reserved",
+    "severity",
 )
 _HOST_KEYS = ("files", "addresses", "services")
 _SERVICE_KEYS = ("aliases", "paths", "category")
@@ -102,6 +104,7 @@ class Config:
     services: tuple[ServiceConfig, ...] = ()
     ranges: tuple[tuple[str, int, int], ...] = ()
     reserved: tuple[tuple[int, str], ...] = field(default=())
+    severity: tuple[tuple[str, Severity], ...] = ()  # (finding code, level), by code
 
     def fail_threshold(self) -> Severity | None:
         """The least severe level that fails the run; None for ``never``."""
@@ -285,6 +288,8 @@ class _Reader:
             config["ranges"] = self.ranges(self.table(data["ranges"], "ranges"))
         if "reserved" in data:
             config["reserved"] = self.reserved(self.table(data["reserved"], "reserved"))
+        if "severity" in data:
+            config["severity"] = self.severity(self.table(data["severity"], "severity"))
         self.check_categories(config)
         return Config(**config)
 
@@ -360,6 +365,25 @@ class _Reader:
                 raise self.error(key, "must be a string naming what owns the port")
             result.append((self.port(int(raw), key), label))
         return tuple(sorted(result))
+
+    def severity(self, table: dict[str, Any]) -> tuple[tuple[str, Severity], ...]:
+        """``[severity] latent-collision = "error"``: keys are codes or names, one level
+        per finding (``PS002`` and ``latent-collision`` may not both be set)."""
+        # Imported here: the rule registry imports this module for its Context.
+        from portscan.analyze import BY_CODE, BY_NAME
+
+        levels: dict[str, Severity] = {}
+        for raw, value in table.items():
+            key = f"severity.{raw}"
+            rule = BY_CODE.get(raw.upper()) or BY_NAME.get(raw)
+            if rule is None:
+                raise self.error(key, "unknown finding (keys are codes such as PS002 or names)")
+            if value not in SEVERITY_CHOICES:
+                raise self.error(key, f"must be one of {', '.join(SEVERITY_CHOICES)}")
+            if rule.CODE in levels:
+                raise self.error(key, f"{rule.CODE} {rule.NAME} is already set")
+            levels[rule.CODE] = Severity(value)
+        return tuple(sorted(levels.items()))
 
     def check_categories(self, config: dict[str, Any]) -> None:
         ranges = {name for name, _, _ in config.get("ranges", ())}

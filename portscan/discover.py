@@ -10,6 +10,7 @@ root. Problems (a symlink loop, an escaping link) become diagnostics, not crashe
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Iterator
@@ -107,9 +108,11 @@ def _link_problem(root: Path, rel: str) -> str | None:
         return None
     try:
         target = path.resolve(strict=True)
-    except RuntimeError:
+    except RuntimeError:  # Python before 3.13 reports a loop this way
         return "symlink loop; not followed"
-    except OSError:
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # ... and 3.13 this way
+            return "symlink loop; not followed"
         return "broken symlink; not followed"
     if not target.is_relative_to(root):
         return "symlink points outside the scan root; not followed"

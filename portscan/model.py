@@ -249,10 +249,42 @@ class ScanStats:
     findings: int
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class UnusedSuppression:
+    """A suppression comment (or the part of one) that silenced nothing, and why."""
+
+    path: str
+    line: int
+    codes: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineEntry:
+    """One accepted finding. Only ``fingerprint`` matches; the rest is for reading."""
+
+    fingerprint: str
+    code: str
+    name: str
+    port: int | None
+    services: tuple[str, ...]
+    message: str
+
+    def sort_key(self) -> tuple[str, int, tuple[str, ...], str]:
+        return (self.code, self.port or 0, self.services, self.fingerprint)
+
+
 @dataclass(frozen=True, slots=True)
 class ScanResult:
+    """What a scan found, and what the filter stage has to say about what it hid:
+    ``suppressed``/``baselined`` count the findings hidden by comments and the baseline."""
+
     root: str
     graph: Graph
     findings: tuple[Finding, ...]
     errors: tuple[Diagnostic, ...]
     stats: ScanStats
+    suppressed: int = 0
+    baselined: int = 0
+    unused_suppressions: tuple[UnusedSuppression, ...] = ()
+    stale_baseline: tuple[BaselineEntry, ...] = ()

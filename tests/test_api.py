@@ -46,7 +46,7 @@ def test_every_bad_file_is_one_error_and_the_rest_is_read(tmp_path: Path) -> Non
         Diagnostic("launchd/broken.plist", 1, "invalid plist: no element found"),
         Diagnostic("launchd/empty.plist", None, "empty plist"),
         Diagnostic("services/a/bad.py", 1, "invalid Python: invalid syntax"),
-        Diagnostic("services/a/latin.py", None, "not valid UTF-8 (byte 0xff on line 1)"),
+        Diagnostic("services/a/latin.py", 1, "not valid UTF-8 (byte 0xff on line 1)"),
     ]
     facts = [(f.location.path, f.location.line, f.port) for f in result.graph.facts]
     assert facts == [

@@ -42,7 +42,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_clean_tree_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    make_repo(tmp_path, {"README.md": "nothing here\n"})
+    make_repo(tmp_path, {"notes.txt": "nothing here\n"})
     assert run(capsys, "scan", str(tmp_path)) == (0, "No findings; 0 files scanned.\n", "")
 
 
@@ -98,7 +98,7 @@ def test_bad_config_exits_2_with_one_line(
     assert err == (
         f"portscan: {config}:2: colour: unknown key (expected one of: include, exclude, "
         "fail-on, select, ignore, baseline, max-file-size, rules, hosts, services, ranges, "
-        "reserved)\n"
+        "reserved, severity)\n"
     )
 
 

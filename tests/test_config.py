@@ -148,3 +148,44 @@ def test_pyproject_errors_name_the_tool_table(tmp_path: Path) -> None:
 def test_explicit_missing_config_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path, tmp_path / "nope.toml")
+
+
+def test_severity_table_keys_are_codes_or_names(tmp_path: Path) -> None:
+    text = '[severity]\nlatent-collision = "error"\nps007 = "warning"\n'
+    config = parse_config(text, tmp_path / "portscan.toml")
+    assert config.severity == (("PS002", Severity.ERROR), ("PS007", Severity.WARNING))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            '[severity]\nlatnet-collision = "error"\n',
+            "portscan.toml:2: severity.latnet-collision: unknown finding (keys are codes such as"
+            " PS002 or names)",
+            id="unknown-finding",
+        ),
+        pytest.param(
+            '[severity]\nPS002 = "fatal"\n',
+            "portscan.toml:2: severity.PS002: must be one of error, warning, info",
+            id="bad-level",
+        ),
+        pytest.param(
+            '[severity]\nPS002 = "never"\n',
+            "portscan.toml:2: severity.PS002: must be one of error, warning, info",
+            id="never-is-no-level",
+        ),
+        pytest.param(
+            '[severity]\nPS002 = "error"\nlatent-collision = "info"\n',
+            "portscan.toml:3: severity.latent-collision: PS002 latent-collision is already set",
+            id="set-twice",
+        ),
+        pytest.param(
+            'severity = "error"\n', "portscan.toml:1: severity: must be a table", id="type"
+        ),
+    ],
+)
+def test_severity_table_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "portscan.toml")
+    assert str(caught.value) == f"{tmp_path / 'portscan.toml'}:{message.split(':', 1)[1]}"

@@ -14,6 +14,7 @@ from portscan.model import (
     PortFact,
     ScanResult,
 )
+from portscan.render import notes
 from portscan.render.base import RenderOptions
 
 VERSION = 1
@@ -99,10 +100,12 @@ def document(result: ScanResult) -> dict[str, Any]:
         "bindings": [binding_dict(b) for b in sorted(result.graph.bindings, key=Binding.sort_key)],
         "findings": [finding_dict(f) for f in result.findings],
         "errors": [error_dict(e) for e in result.errors],
+        **notes.json_fields(result),
         "stats": {
             "files": result.stats.files,
             "facts": result.stats.facts,
             "findings": result.stats.findings,
+            **notes.json_stats(result),
         },
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 
 from portscan.model import ScanResult, Severity
+from portscan.render import notes
 from portscan.render.base import RenderOptions
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
@@ -24,8 +25,9 @@ def _plural(count: int, word: str) -> str:
 def summary(result: ScanResult) -> str:
     counts = Counter(finding.severity for finding in result.findings)
     scanned = f"{_plural(result.stats.files, 'file')} scanned"
+    hidden = f"; {notes.hidden(result)}" if notes.hidden(result) else ""
     if not result.findings:
-        return f"No findings; {scanned}."
+        return f"No findings; {scanned}{hidden}."
     parts = [
         f"{counts[severity]} {severity.value}"
         if severity is Severity.INFO
@@ -33,7 +35,7 @@ def summary(result: ScanResult) -> str:
         for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
         if counts[severity]
     ]
-    return f"{_plural(len(result.findings), 'finding')} ({', '.join(parts)}); {scanned}."
+    return f"{_plural(len(result.findings), 'finding')} ({', '.join(parts)}); {scanned}{hidden}."
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -55,5 +57,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             lines.append(paint(_DIM, f"    also: {related}"))
     if lines:
         lines.append("")
+    remarks = notes.text_lines(result)
+    if remarks:
+        lines += [*remarks, ""]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"

@@ -52,7 +52,14 @@ def test_example_findings_are_the_story(capsys: pytest.CaptureFixture[str]) -> N
     assert findings == [
         ("PS004", 5010, ["mana-web"], "apps/mana-web/package.json", 5),
         ("PS007", 5010, ["mana-web"], "apps/mana-web/package.json", 5),
+        ("PS006", 3021, [], "cloudflared-config.yml", 12),
+        ("PS006", 3061, ["mana-credits", "mana-sync"], "cloudflared-config.yml", 14),
         ("PS001", 3015, ["mana-landing-builder", "mana-media"], "docker-compose.macmini.yml", 20),
+        ("PS006", 3016, ["mana-media"], "docker/prometheus/prometheus.yml", 13),
+        ("PS005", 3023, ["mana-image-gen"], "docs/PORTS.md", 8),
+        ("PS005", 3026, ["mana-image-gen"], "services/mana-image-gen/CLAUDE.md", 3),
+        ("PS005", 3026, ["mana-image-gen"], "services/mana-image-gen/README.md", 6),
+        ("PS005", 3026, ["mana-image-gen"], "services/mana-image-gen/README.md", 9),
         (
             "PS002",
             3026,
@@ -64,6 +71,53 @@ def test_example_findings_are_the_story(capsys: pytest.CaptureFixture[str]) -> N
         ("PS002", 3025, ["mana-image-gen", "mana-llm"], "services/mana-llm/src/config.py", 8),
         ("PS002", 3050, ["mana-sync", "mana-voice-bot"], "services/mana-voice-bot/main.py", 10),
         ("PS007", 3050, ["mana-voice-bot"], "services/mana-voice-bot/main.py", 10),
+    ]
+
+
+def test_every_reference_of_the_example_says_where_it_lands(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    _, out, _ = run(capsys, "scan", str(EXAMPLE), "--format", "json")
+    landed = [
+        (
+            f["path"],
+            f["line"],
+            f["target"],
+            f["port"],
+            f["lands_on"]["status"],
+            f["lands_on"]["host"],
+            f["lands_on"]["service"],
+        )
+        for f in json.loads(out)["facts"]
+        if f["role"] == "reference"
+    ]
+    assert landed == [
+        ("cloudflared-config.yml", 6, "localhost", 3001, "lands", "mac-mini", "mana-auth"),
+        ("cloudflared-config.yml", 8, "localhost", 3025, "lands", "mac-mini", "mana-image-gen"),
+        ("cloudflared-config.yml", 10, "localhost", 3020, "lands", "mac-mini", "mana-stt"),
+        ("cloudflared-config.yml", 12, "localhost", 3021, "dangling", "mac-mini", None),
+        ("cloudflared-config.yml", 14, "localhost", 3061, "misroute", "mac-mini", "mana-credits"),
+        (
+            "docker/prometheus/prometheus.yml",
+            7,
+            "mana-sync",
+            3050,
+            "lands",
+            "mac-mini",
+            "mana-sync",
+        ),
+        (
+            "docker/prometheus/prometheus.yml",
+            10,
+            "mana-auth",
+            3001,
+            "lands",
+            "mac-mini",
+            "mana-auth",
+        ),
+        ("docker/prometheus/prometheus.yml", 13, "mana-media", 3016, "dangling", "mac-mini", None),
     ]
 
 

@@ -156,12 +156,6 @@ def test_render_format() -> None:
     assert render(()) == ""
 
 
-def _missing(what: str) -> pytest.MarkDecorator:
-    """A finding DESIGN.md lists that the pipeline cannot produce yet. Strict: once it
-    is produced, the mark must go (and the golden be regenerated)."""
-    return pytest.mark.xfail(reason=what, strict=True)
-
-
 #: DESIGN.md's list of findings for the worked example, as (code, port, services, primary
 #: path). The golden ``worked-example/expected.txt`` holds the exact output; this table
 #: ties it to the document, including the findings of rules that do not exist yet.
@@ -171,22 +165,8 @@ DESIGN_FINDINGS = [
     pytest.param(("PS002", 5125, ("chat", "flux"), "services/chat/config.py"), id="PS002-5125"),
     pytest.param(("PS002", 5150, ("sync", "voice"), "services/voice/main.py"), id="PS002-5150"),
     pytest.param(("PS007", 5150, ("voice",), "services/voice/main.py"), id="PS007-voice"),
-    pytest.param(
-        ("PS006", 5140, (), "deploy/box/cloudflared.yml"),
-        id="PS006-5140",
-        marks=_missing(
-            "no extractor in portscan.extractors.EXTRACTORS reads cloudflared.yml, so the "
-            "reference to localhost:5140 is never a fact"
-        ),
-    ),
-    pytest.param(
-        ("PS005", 5126, ("flux",), "services/flux/README.md"),
-        id="PS005-flux",
-        marks=_missing(
-            "no extractor in portscan.extractors.EXTRACTORS reads Markdown, so 'Runs on "
-            "port 5126.' is never a doc fact"
-        ),
-    ),
+    pytest.param(("PS006", 5140, ("flux",), "deploy/box/cloudflared.yml"), id="PS006-5140"),
+    pytest.param(("PS005", 5126, ("flux",), "services/flux/README.md"), id="PS005-flux"),
     # Not in DESIGN.md's list, but its definition of override-drift covers it: the
     # compose file sets PORT=5011 for sync, whose source default is 5150.
     pytest.param(("PS003", 5150, ("sync",), "services/sync/main.py"), id="PS003-sync"),

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portscan.analyze.base import Context, where
-from portscan.model import Finding, Landing, LandingStatus, Severity, make_finding
+from portscan.model import (
+    TAG_NAME,
+    Finding,
+    Landing,
+    LandingStatus,
+    Severity,
+    make_finding,
+    tag_values,
+)
 
 CODE = "PS006"
 NAME = "dangling-reference"
@@ -24,10 +32,17 @@ def check(context: Context) -> Iterator[Finding]:
 
 
 def _source(landing: Landing) -> str:
+    """``route flux.acme.dev to localhost:5140 (path:line)``, ``web's reference (API_URL)
+    to api:3000 (path:line)``."""
     fact = landing.reference
-    holder = f"{fact.service}'s " if fact.service else ""
-    variable = f" ({fact.env})" if fact.env else ""
-    return f"{holder}reference{variable} to {fact.target}:{fact.port} ({where(fact.location)})"
+    names = tag_values(fact.tags, TAG_NAME)
+    if names:
+        what = f"route {names[0]}"
+    else:
+        holder = f"{fact.service}'s " if fact.service else ""
+        variable = f" ({fact.env})" if fact.env else ""
+        what = f"{holder}reference{variable}"
+    return f"{what} to {fact.target}:{fact.port} ({where(fact.location)})"
 
 
 def _dangling(landing: Landing) -> Finding:

@@ -87,7 +87,8 @@ class Measure:
 
 def load_generator() -> ModuleType:
     spec = importlib.util.spec_from_file_location("make_monorepo", HERE / "make_monorepo.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["make_monorepo"] = module
     spec.loader.exec_module(module)

@@ -64,6 +64,15 @@ from portscan.extractors.base import (
 )
 from portscan.extractors.shellwords import SourceText, argv_ports, shell_words
 from portscan.extractors.urls import url_ports
+from portscan.extractors.yamlnodes import (
+    MERGE_TAG,
+    NULL_TAG,
+    align,
+    as_mapping,
+    as_scalar,
+    as_sequence,
+    compose_documents,
+)
 from portscan.model import (
     TAG_CONTAINER,
     TAG_FLAG,
@@ -87,15 +96,9 @@ PREFILTER: re.Pattern[bytes] | None = None
 MAX_RANGE = 1024
 
 _FILE_NAME = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_NULL_TAG = "tag:yaml.org,2002:null"
-_SPACE = frozenset(" \t\r\n")
 #: Stands for the value of a variable we cannot know (``${VAR}``): never a digit, never in
 #: a host name, and never in YAML text (the YAML reader refuses NUL).
 _UNKNOWN = "\x00"
-#: YAML 1.1 also breaks lines at NEL, LS and PS; LineIndex does not. Read them as spaces
-#: so that YAML marks and LineIndex count the same lines.
-_YAML_ONLY_BREAKS = str.maketrans({"\x85": " ", "\u2028": " ", "\u2029": " "})
 _MAX_MERGE_DEPTH = 32
 #: The work a file may ask for, in characters read plus ``_FACT_COST`` per fact: a real
 #: compose file spends about twice its size (more when many services merge one anchor);
@@ -120,7 +123,7 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     if not text.strip():
         return Extraction(diagnostics=(Diagnostic(path, None, "empty compose file"),))
     try:
-        documents = _compose(text)
+        documents = compose_documents(text)
     except ExtractError as error:
         return Extraction(diagnostics=(Diagnostic(path, error.line, error.message),))
     reader = _Reader(path, text)
@@ -132,35 +135,6 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
             Diagnostic(path, None, "compose file expands too far through aliases; read in part")
         )
     return reader.extraction()
-
-
-def _compose(text: str) -> list[Node]:
-    """The node trees of the file's documents; any YAML error becomes an ExtractError."""
-    import yaml  # lazily: a warm cached run never parses YAML
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    bom = 1 if text.startswith("\ufeff") else 0
-    source = text[bom:].translate(_YAML_ONLY_BREAKS)
-    try:
-        return [node for node in yaml.compose_all(source, Loader=loader) if node is not None]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        reason = error.problem or error.context or "unreadable"
-        # At the end of a text without a final line break the YAML scanner stands on a
-        # line of its own, one past the last: point at the last line instead.
-        line = None if mark is None else min(mark.line + 1, LineIndex(text).line_count)
-        raise ExtractError(f"invalid YAML: {reason}", line) from None
-    except yaml.reader.ReaderError as error:
-        found = text.find(chr(error.character)) if isinstance(error.character, int) else -1
-        line = LineIndex(text).position(found)[0] if found >= 0 else None
-        raise ExtractError(f"invalid YAML: {error.reason}", line) from None
-    except yaml.YAMLError as error:
-        raise ExtractError(f"invalid YAML: {error}") from None
-    except UnicodeEncodeError as error:  # lone surrogates, which the C reader cannot encode
-        line = LineIndex(text).position(error.start + bom)[0]
-        raise ExtractError("invalid YAML: not valid Unicode text", line) from None
-    except RecursionError:  # the pure-Python composer on absurd nesting
-        raise ExtractError("invalid YAML: nested too deeply") from None
 
 
 # --- scalars that remember where their characters are ------------------------------------
@@ -222,31 +196,6 @@ class _PieceBuilder:
 
     def build(self) -> _Piece:
         return _Piece("".join(self.chars), tuple(self.origins), tuple(self.envs))
-
-
-def _align(value: str, text: str, low: int, high: int) -> tuple[int, ...]:
-    """The file offset of each character of a scalar's ``value``, whose raw text lies in
-    ``text[low:high]``.
-
-    Plain and block scalars (folded or not) and quoted scalars without escapes keep every
-    non-blank character of their raw text, in order: match those, and let a blank stand
-    where the non-blank before it stands. Anything else (escapes, ``''``) falls back to the
-    scalar's start.
-    """
-    origins: list[int] = []
-    at = last = low
-    for char in value:
-        if char in _SPACE:
-            origins.append(last)
-            continue
-        while at < high and text[at] in _SPACE:
-            at += 1
-        if at >= high or text[at] != char:
-            return (low,) * len(value)
-        origins.append(at)
-        last = at
-        at += 1
-    return tuple(origins)
 
 
 def _interpolate(piece: _Piece) -> _Piece:
@@ -495,27 +444,27 @@ class _Reader:
             breaks = [at for at in (self.text.find(c, start, end) for c in "\r\n") if at >= 0]
             low = min(breaks) + 1 if breaks else start
         value: str = node.value
-        raw = _Piece(value, _align(value, self.text, low, high), (None,) * len(value))
+        raw = _Piece(value, align(value, self.text, low, high), (None,) * len(value))
         piece = _interpolate(raw)
         self._values[id(node)] = (node, piece)
         return piece
 
     def _text(self, node: Node | None) -> str | None:
         """A scalar's interpolated text, or None when it is not a known scalar."""
-        scalar = _as_scalar(node)
-        if scalar is None or scalar.tag == _NULL_TAG:
+        scalar = as_scalar(node)
+        if scalar is None or scalar.tag == NULL_TAG:
             return None
         text = self._value(scalar).text.strip()
         return None if _UNKNOWN in text else text
 
     def _scalars(self, node: Node | None) -> list[ScalarNode]:
         """The distinct scalar items of a sequence (an alias repeated is read once)."""
-        sequence = _as_sequence(node)
+        sequence = as_sequence(node)
         if sequence is None:
             return []
         self._spend(len(sequence))
         unique = {id(item): item for item in sequence}
-        return [scalar for item in unique.values() if (scalar := _as_scalar(item)) is not None]
+        return [scalar for item in unique.values() if (scalar := as_scalar(item)) is not None]
 
     def _items(self, node: Node | None) -> dict[str, Node]:
         """A mapping's entries by key, YAML merge keys applied: its own keys win, then the
@@ -527,7 +476,7 @@ class _Reader:
     def _merge_into(
         self, node: Node | None, result: dict[str, Node], seen: set[int], depth: int
     ) -> None:
-        mapping = _as_mapping(node)
+        mapping = as_mapping(node)
         if mapping is None or id(mapping) in seen or depth > _MAX_MERGE_DEPTH:
             return
         seen.add(id(mapping))
@@ -535,17 +484,17 @@ class _Reader:
         own: dict[str, Node] = {}
         merged: list[Node] = []
         for key, value in mapping.value:
-            scalar = _as_scalar(key)
+            scalar = as_scalar(key)
             if scalar is None:
                 continue
-            if scalar.tag == _MERGE_TAG:
+            if scalar.tag == MERGE_TAG:
                 merged.append(value)
             else:
                 own[scalar.value] = value
         for name, value in own.items():
             result.setdefault(name, value)
         for value in merged:
-            sequence = _as_sequence(value)
+            sequence = as_sequence(value)
             for item in sequence if sequence is not None else [value]:
                 self._merge_into(item, result, seen, depth + 1)
 
@@ -553,7 +502,7 @@ class _Reader:
 
     def document(self, root: Node) -> None:
         for name, node in self._items(self._items(root).get("services")).items():
-            if _as_mapping(node) is not None:
+            if as_mapping(node) is not None:
                 self._service(name, node)
 
     def _service(self, name: str, node: Node) -> None:
@@ -579,26 +528,26 @@ class _Reader:
         self._healthcheck(service, items.get("healthcheck"))
 
     def _ports(self, service: _Service, node: Node | None) -> None:
-        sequence = _as_sequence(node)
+        sequence = as_sequence(node)
         if sequence is None:
             return
         for item in {id(item): item for item in sequence}.values():
             self._spend(1)
-            if (scalar := _as_scalar(item)) is not None:
+            if (scalar := as_scalar(item)) is not None:
                 self._mapping(service, _short_mapping(self._value(scalar)), expose_only=False)
-            elif (mapping := _as_mapping(item)) is not None:
+            elif (mapping := as_mapping(item)) is not None:
                 self._long_mapping(service, mapping)
 
     def _long_mapping(self, service: _Service, node: MappingNode) -> None:
         """``{target: 80, published: "8080", host_ip: ..., protocol: udp}``."""
         items = self._items(node)
-        target, published = _as_scalar(items.get("target")), _as_scalar(items.get("published"))
+        target, published = as_scalar(items.get("target")), as_scalar(items.get("published"))
         origin = self._offset(node.start_mark)
         if target is None:
             self._diagnose(origin, "port mapping without target")
             return
         host = None
-        if published is not None and published.tag != _NULL_TAG:
+        if published is not None and published.tag != NULL_TAG:
             host = _Part.whole(self._value(published))
         protocol = (self._text(items.get("protocol")) or "tcp").lower()
         container = _Part.whole(self._value(target))
@@ -671,10 +620,10 @@ class _Reader:
             )
 
     def _environment(self, service: _Service, node: Node | None) -> None:
-        if _as_mapping(node) is not None:
+        if as_mapping(node) is not None:
             for key, entry in self._items(node).items():
-                scalar = _as_scalar(entry)
-                if scalar is not None and scalar.tag != _NULL_TAG:
+                scalar = as_scalar(entry)
+                if scalar is not None and scalar.tag != NULL_TAG:
                     self._variable(service, key.strip(), self._value(scalar))
         for item in self._scalars(node):
             piece = self._value(item)
@@ -715,15 +664,13 @@ class _Reader:
 
     def _argv(self, node: Node | None) -> list[_Piece]:
         """The argument vector of an ``entrypoint:``/``command:``, string or list form."""
-        scalar = _as_scalar(node)
+        scalar = as_scalar(node)
         if scalar is not None:
-            return [] if scalar.tag == _NULL_TAG else _split_words(self._value(scalar))
-        sequence = _as_sequence(node)
+            return [] if scalar.tag == NULL_TAG else _split_words(self._value(scalar))
+        sequence = as_sequence(node)
         if sequence is None:
             return []
-        return [
-            self._value(scalar) for item in sequence if (scalar := _as_scalar(item)) is not None
-        ]
+        return [self._value(scalar) for item in sequence if (scalar := as_scalar(item)) is not None]
 
     def _command(self, service: _Service, entrypoint: Node | None, command: Node | None) -> None:
         """What Docker runs: the entrypoint followed by the command."""
@@ -757,25 +704,6 @@ class _Reader:
 
     def _healthcheck(self, service: _Service, node: Node | None) -> None:
         test = self._items(node).get("test")
-        scalar = _as_scalar(test)
+        scalar = as_scalar(test)
         for item in [scalar] if scalar is not None else self._scalars(test):
             self._references(service, self._value(item), env=None)
-
-
-def _as_scalar(node: object) -> ScalarNode | None:
-    from yaml.nodes import ScalarNode
-
-    return node if isinstance(node, ScalarNode) else None
-
-
-def _as_mapping(node: object) -> MappingNode | None:
-    from yaml.nodes import MappingNode
-
-    return node if isinstance(node, MappingNode) else None
-
-
-def _as_sequence(node: object) -> list[Node] | None:
-    """A sequence node's items, or None."""
-    from yaml.nodes import SequenceNode
-
-    return list(node.value) if isinstance(node, SequenceNode) else None

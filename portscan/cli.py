@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,7 @@ from portscan.model import ScanResult
 
 if TYPE_CHECKING:
     from portscan.baseline import Baseline
+    from portscan.progress import RunSettings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -94,6 +95,24 @@ def _baseline(root: Path, config: Config, option: Path | None, disabled: bool) -
     return for_scan(root, config, option, enabled=not disabled)
 
 
+def _scanner(run: RunSettings) -> Callable[..., ScanResult]:
+    """``api.scan`` with the cache, pool, progress and stats a command asked for."""
+    from portscan.api import scan as run_scan
+
+    def scanner(root: Path, config: Config, **options: Any) -> ScanResult:
+        return run_scan(
+            root,
+            config,
+            cache_dir=run.cache_dir,
+            jobs=run.jobs,
+            progress=run.progress,
+            report=run.report,
+            **options,
+        )
+
+    return scanner
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portscan")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
@@ -154,7 +173,6 @@ def scan(
     show_stats: bool,
 ) -> None:
     """Analyze the monorepo at PATH (default: the current folder)."""
-    from portscan.api import scan as run_scan
     from portscan.progress import run_settings
     from portscan.render import RENDERERS, RenderOptions
 
@@ -162,16 +180,8 @@ def scan(
     accepted = _baseline(path, config, baseline_path, no_baseline)
     speed = run_settings(path, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs, stats=show_stats)
     with speed as run:
-        result = run_scan(
-            path,
-            config,
-            select=_split(select),
-            ignore=_split(ignore),
-            baseline=accepted,
-            cache_dir=run.cache_dir,
-            jobs=run.jobs,
-            progress=run.progress,
-            report=run.report,
+        result = _scanner(run)(
+            path, config, select=_split(select), ignore=_split(ignore), baseline=accepted
         )
     use_color = sys.stdout.isatty() if color is None else color
     renderer = RENDERERS[output_format]
@@ -440,7 +450,6 @@ def check(
 ) -> None:
     """The pre-commit hook: analyze the whole repository, report the findings that touch
     FILES (paths relative to the root) or that the baseline does not hold."""
-    from portscan.api import scan as run_scan
     from portscan.check import normalize, repo_root, restrict
     from portscan.progress import run_settings
     from portscan.render import RENDERERS, RenderOptions
@@ -450,16 +459,8 @@ def check(
     accepted = _baseline(top, config, baseline_path, no_baseline)
     speed = run_settings(top, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs, stats=show_stats)
     with speed as run:
-        result = run_scan(
-            top,
-            config,
-            select=_split(select),
-            ignore=_split(ignore),
-            baseline=accepted,
-            cache_dir=run.cache_dir,
-            jobs=run.jobs,
-            progress=run.progress,
-            report=run.report,
+        result = _scanner(run)(
+            top, config, select=_split(select), ignore=_split(ignore), baseline=accepted
         )
     wanted = normalize(files, top) if files else None
     shown = restrict(result, wanted, baseline_in_use=accepted is not None)
@@ -495,23 +496,13 @@ def write_baseline(
     """Accept the current findings: write them to the baseline, which scan and check
     then hide. Suppression comments still apply; the old baseline does not."""
     from portscan.api import UsageError
-    from portscan.api import scan as run_scan
     from portscan.baseline import dumps, target
     from portscan.progress import run_settings
 
     config = _load(path, config_path, None)
     speed = run_settings(path, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs, stats=show_stats)
     with speed as run:
-        result = run_scan(
-            path,
-            config,
-            select=_split(select),
-            ignore=_split(ignore),
-            cache_dir=run.cache_dir,
-            jobs=run.jobs,
-            progress=run.progress,
-            report=run.report,
-        )
+        result = _scanner(run)(path, config, select=_split(select), ignore=_split(ignore))
     destination = target(path, config, baseline_path)
     try:
         with destination.open("w", encoding="utf-8", newline="\n") as stream:
@@ -558,7 +549,6 @@ def report(
     """Compare PATH's work tree with REF for a pull request: new, fixed and unchanged
     findings, the ports of the services the change touches, and a Mermaid drawing.
     Exit code 1 when a NEW finding is at or above fail-on."""
-    from portscan.api import scan as run_scan
     from portscan.progress import run_settings
     from portscan.render import RENDERERS, RenderOptions, markdown, report_json
     from portscan.report import build
@@ -567,19 +557,11 @@ def report(
     chosen_select, chosen_ignore = _split(select), _split(ignore)
     speed = run_settings(path, no_cache=no_cache, cache_dir=cache_dir, jobs=jobs, stats=show_stats)
     with speed as run:
+        scan_tree = _scanner(run)
 
         def scanner(root: Path, tree_config: Config) -> ScanResult:
             """Both trees share the work tree's cache: most files are the same bytes."""
-            return run_scan(
-                root,
-                tree_config,
-                select=chosen_select,
-                ignore=chosen_ignore,
-                cache_dir=run.cache_dir,
-                jobs=run.jobs,
-                progress=run.progress,
-                report=run.report,
-            )
+            return scan_tree(root, tree_config, select=chosen_select, ignore=chosen_ignore)
 
         base_config = None if config_path is not None else load_config
         pull = build(path, base_ref, config, scanner, base_config)

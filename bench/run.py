@@ -15,10 +15,12 @@ For each size it makes (or reuses) ``bench/trees/<N>-<seed>`` with
 - ``ast-grep scan`` with the port rules in ``bench/ast-grep/`` (when installed:
   ``pip install -e '.[bench]'``).
 
-It prints the median wall time of each, its ratio to the read floor and to ast-grep,
-the peak RSS of the largest process (``wait4``), and the peak proportional set size of
-the whole process tree (workers included; sampled in one extra run), with the targets
-beside them. The figures are printed, never asserted: they depend on the machine.
+It prints the median wall time of each, its median CPU time (user + system, worker
+processes included: steadier than wall time on a busy machine), its ratio to the read
+floor and to ast-grep, the peak RSS of the largest process (``wait4``), and the peak
+proportional set size of the whole process tree (workers included; sampled in one extra
+run), with the targets beside them. The figures are printed, never asserted: they
+depend on the machine.
 
 portscan runs from a snapshot of this checkout's package (with ``rules/`` inside it, as
 in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset: as an
@@ -76,6 +78,7 @@ class Measure:
     label: str
     kind: str  # floor, cold, warm, check, ast-grep
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds, workers included
     max_rss: list[int] = field(default_factory=list)  # KiB, largest single process
     tree_pss: int | None = None  # KiB, whole process tree, sampled
     note: str = ""
@@ -133,8 +136,11 @@ def ast_grep_command() -> list[str] | None:
 # -- running and measuring ----------------------------------------------------------------
 
 
-def timed(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS (KiB) of the largest process, and the exit code."""
+def timed(
+    command: Sequence[str] | str, cwd: Path, env: dict[str, str]
+) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (user + system, descendants included), peak RSS (KiB)
+    of the largest process, and the exit code."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -147,7 +153,7 @@ def timed(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> tuple
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, process.returncode
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, process.returncode
 
 
 def tree_pss(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> int | None:
@@ -207,10 +213,11 @@ def measure(
     for _ in range(repeat):
         if before is not None:
             before()
-        seconds, rss, _code = timed(command, cwd, env)
+        seconds, cpu, rss, _code = timed(command, cwd, env)
         if after is not None:
             after()
         measure_.seconds.append(seconds)
+        measure_.cpu.append(cpu)
         measure_.max_rss.append(rss)
     if before is not None:
         before()
@@ -361,9 +368,9 @@ def table(size: int, measures: list[Measure], megabytes: float, repeat: int) -> 
     lines = [
         f"N = {size:,} files ({megabytes:.1f} MB), median of {repeat} runs",
         "",
-        "| run | median s | x read floor | x ast-grep | peak RSS MB (largest process) |"
-        " peak PSS MB (process tree) | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| run | median s | CPU s | x read floor | x ast-grep | peak RSS MB (largest"
+        " process) | peak PSS MB (process tree) | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in measures:
         target = targets.get(m.kind)
@@ -371,7 +378,8 @@ def table(size: int, measures: list[Measure], megabytes: float, repeat: int) -> 
         vs_grep = f"{m.median / grep:.2f}" if grep else "n/a"
         pss = "n/a" if m.tree_pss is None else f"{m.tree_pss / 1024:.0f}"
         lines.append(
-            f"| {m.label} | {m.median:.3f} | {m.median / floor:.1f} | {vs_grep} |"
+            f"| {m.label} | {m.median:.3f} | {statistics.median(m.cpu):.2f} |"
+            f" {m.median / floor:.1f} | {vs_grep} |"
             f" {max(m.max_rss) / 1024:.0f} | {pss} | {target_text} |"
         )
     notes = [f"  {m.label}: {m.note}" for m in measures if m.note]

@@ -103,9 +103,9 @@ def discover(root: Path, config: Config) -> Discovery:
 
 def _link_problem(root: Path, rel: str) -> str | None:
     """Why a symlinked path must not be read, or None for an ordinary path."""
-    path = root / rel
-    if not path.is_symlink():
+    if not os.path.islink(os.path.join(root, rel)):  # no Path object per file
         return None
+    path = root / rel
     try:
         target = path.resolve(strict=True)
     except RuntimeError:  # Python before 3.13 reports a loop this way

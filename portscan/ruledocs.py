@@ -12,7 +12,6 @@ from pathlib import Path
 
 from portscan.analyze import FINDINGS
 from portscan.analyze.base import Rule
-from portscan.extractors.queries import bundled_rules_dir
 
 #: Every finding doc has these ``##`` sections, in this order.
 SECTIONS = ("What it finds", "Why it matters", "Example", "How to fix", "How to suppress")
@@ -36,7 +35,13 @@ def lookup(query: str) -> Rule | None:
 
 def doc_path(code: str, rules_dir: Path | None = None) -> Path:
     """Where the doc of finding ``code`` lives (it may be missing)."""
-    return (rules_dir or bundled_rules_dir()) / f"{code}.md"
+    if rules_dir is None:
+        # Imported here: importing the queries module imports every extractor, which
+        # rendering (and so every scan) would otherwise pay for.
+        from portscan.extractors.queries import bundled_rules_dir
+
+        rules_dir = bundled_rules_dir()
+    return rules_dir / f"{code}.md"
 
 
 def read_doc(code: str, rules_dir: Path | None = None) -> str | None:

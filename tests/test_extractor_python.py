@@ -242,16 +242,41 @@ def test_null_byte_is_a_diagnostic() -> None:
 
 def test_deep_parentheses_do_not_crash() -> None:
     # 1500 nested parentheses overflow libcst's native parser on a default 8 MiB stack
-    # (SIGSEGV, which kills the process): run in a child so a crash fails only this test.
+    # (SIGSEGV, which kills the process) and cost it gigabytes: CPython refuses them
+    # (more than 200), and so does the extractor, before libcst sees them. Run in a child
+    # so a crash fails only this test.
     code = (
         "from portscan.extractors import python\n"
         "text = 'PORT = 3025\\nx = ' + '(' * 1500 + '1' + ')' * 1500 + '\\n'\n"
-        "print([f.port for f in python.extract('a.py', text).facts])\n"
+        "print([(d.line, d.message) for d in python.extract('a.py', text).diagnostics])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
     )
-    assert (result.returncode, result.stdout) == (0, "[3025]\n"), result.stderr
+    expected = "[(None, 'Python source nested too deeply to analyze')]\n"
+    assert (result.returncode, result.stdout) == (0, expected), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("depth", "nested"),
+    [
+        pytest.param(200, False, id="200-brackets-read"),
+        pytest.param(201, True, id="201-brackets-refused-like-cpython"),
+        pytest.param(python.MAX_NESTING - 10, False, id="deep-chain-read"),
+        pytest.param(python.MAX_NESTING + 10, True, id="deeper-chain-refused"),
+    ],
+)
+def test_nesting_limit(depth: int, nested: bool) -> None:
+    """Past CPython's limits, or deeper than MAX_NESTING syntax levels, a file is one
+    diagnostic and libcst never sees it (its cost grows with the square of the depth)."""
+    body = "[" * depth + "]" * depth if depth <= 201 else "a" + "[0]" * depth
+    extraction = python.extract("a.py", f"PORT = 3025\nx = {body}\n")
+    if nested:
+        assert extraction == Extraction(
+            diagnostics=(Diagnostic("a.py", None, "Python source nested too deeply to analyze"),)
+        )
+    else:
+        assert [f.port for f in extraction.facts] == [3025]
 
 
 def test_long_implicit_concatenation_is_read() -> None:

@@ -3,8 +3,8 @@ on. Every extractor in the registry gets each input under a path it claims, and 
 return an Extraction (diagnostics allowed) instead of raising or running for minutes.
 
 Nothing here measures time: a regression shows as a test that does not finish. Where an
-extractor is known not to finish in reasonable time, the case is an xfail that is not
-run, with the reason; those are the limits the README's Safety section states.
+extractor is known not to finish in reasonable time, the case is not run: ``SLOW`` lists
+it with the reason; those are the limits the README's Safety section states.
 
 A scan of a tree full of such files (the second test) finishes with exact errors: most
 of these files never reach a heavy parser, because the byte prefilter finds no port in

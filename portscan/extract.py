@@ -11,7 +11,7 @@ one cache file and compares ``stat`` results. Extractors, and through them the p
 are imported only when a file has to be read.
 
 A cold scan of many files runs in worker processes (``jobs``). Parsers cost a lot to
-start (importing libcst, compiling tree-sitter queries) and little per file, so files
+start (importing tree-sitter, compiling its queries) and little per file, so files
 are planned onto workers by the extractors that claim them, each group kept on as few
 workers as the balance allows; within a worker the largest files go first. Below
 :data:`POOL_MIN_FILES` files to read no pool is started at all.
@@ -58,8 +58,8 @@ _SEND_BATCH = 64
 #: in a process (imports, query compilation) and of one KiB of a file it claims (the
 #: prefilter, and parsing the share of files that pass it). They only decide which
 #: worker reads which file, never what a file yields.
-_START_MS: dict[str, float] = {"python": 250.0, "typescript": 600.0, "shell": 300.0, "go": 100.0}
-_KIB_MS: dict[str, float] = {"python": 8.0, "typescript": 0.06, "shell": 0.08, "go": 0.06}
+_START_MS: dict[str, float] = {"typescript": 600.0, "shell": 300.0, "go": 100.0}
+_KIB_MS: dict[str, float] = {"python": 0.4, "typescript": 0.06, "shell": 0.08, "go": 0.06}
 _FILE_MS = 0.05
 _KIB_MS_OTHER = 0.05
 #: A group is spread over more workers only if that finishes over 10% sooner.

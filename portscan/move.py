@@ -41,10 +41,11 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from portscan.config import Config
 from portscan.extractors.base import LineIndex
@@ -483,13 +484,61 @@ def rewrite_text(path: str, text: str, changes: Iterable[Change]) -> Rewrite:
     )
 
 
+_T = TypeVar("_T")
+
+#: libcst's native parser recurses once per nesting level; its thread gets this C stack.
+_PARSER_STACK_BYTES = 256 * 1024 * 1024
+#: ``threading.stack_size`` is process-wide: the lock keeps two rewrites from restoring
+#: each other's setting. It guards no data.
+_STACK_SIZE_LOCK = threading.Lock()
+
+
+def run_with_deep_stack(function: Callable[[], _T]) -> _T:
+    """Run ``function`` in a thread with a large C stack and return its result.
+
+    libcst's native parser recurses once per nesting level, and a deeply nested
+    expression overflows a default 8 MiB stack: the process dies with SIGSEGV, which no
+    ``except`` sees and which would take a whole worker pool down. A thread costs a
+    fraction of a millisecond, far below the parse itself. Where thread stacks cannot be
+    sized, the function runs in the calling thread.
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(function())
+        except BaseException as error:  # handed to the calling thread below
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="portscan-libcst", daemon=True)
+    started = False
+    with _STACK_SIZE_LOCK:
+        try:
+            previous = threading.stack_size(_PARSER_STACK_BYTES)
+        except (ValueError, RuntimeError):  # this platform cannot size thread stacks
+            previous = None
+        if previous is not None:
+            try:
+                worker.start()
+                started = True
+            except RuntimeError:  # no thread can be started now
+                pass
+            finally:
+                threading.stack_size(previous)
+    if not started:
+        return function()
+    worker.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
 def _through_libcst(text: str, spliced: list[Splice]) -> tuple[list[Splice], list[str]]:
     """The splices that libcst confirms and makes: each must fall inside one integer or
     string literal of the syntax tree (not a comment, not a name). libcst regenerates the
     module with only those literals' values changed, which must equal the plain splice
     of the same digits."""
-    from portscan.extractors.python import run_with_deep_stack
-
     bom = 1 if text.startswith("\ufeff") else 0
     source = text[bom:]
     try:

@@ -241,10 +241,9 @@ def test_null_byte_is_a_diagnostic() -> None:
 
 
 def test_deep_parentheses_do_not_crash() -> None:
-    # 1500 nested parentheses overflow libcst's native parser on a default 8 MiB stack
-    # (SIGSEGV, which kills the process) and cost it gigabytes: CPython refuses them
-    # (more than 200), and so does the extractor, before libcst sees them. Run in a child
-    # so a crash fails only this test.
+    # 1500 nested parentheses once overflowed a native parser's stack (SIGSEGV, which
+    # kills the process): CPython refuses more than 200, and so does the extractor. Run in
+    # a child so a crash would fail only this test.
     code = (
         "from portscan.extractors import python\n"
         "text = 'PORT = 3025\\nx = ' + '(' * 1500 + '1' + ')' * 1500 + '\\n'\n"
@@ -268,7 +267,7 @@ def test_deep_parentheses_do_not_crash() -> None:
 )
 def test_nesting_limit(depth: int, nested: bool) -> None:
     """Past CPython's limits, or deeper than MAX_NESTING syntax levels, a file is one
-    diagnostic and libcst never sees it (its cost grows with the square of the depth)."""
+    diagnostic."""
     body = "[" * depth + "]" * depth if depth <= 201 else "a" + "[0]" * depth
     extraction = python.extract("a.py", f"PORT = 3025\nx = {body}\n")
     if nested:
@@ -280,7 +279,7 @@ def test_nesting_limit(depth: int, nested: bool) -> None:
 
 
 def test_long_implicit_concatenation_is_read() -> None:
-    # 600 parts nest 600 levels deep: past the default recursion limit, read on retry.
+    # 600 parts are one string node: its parts are read from the source text.
     text = "x = (\n" + '    "a"\n' * 600 + '    "http://h:81"\n)\n'
     limit = sys.getrecursionlimit()
     facts = python.extract("a.py", text).facts
@@ -288,7 +287,7 @@ def test_long_implicit_concatenation_is_read() -> None:
     assert sys.getrecursionlimit() == limit
 
 
-def test_too_deep_even_on_retry_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recursion_error_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
     def too_deep(path: str, text: str) -> list[PortFact]:
         raise RecursionError
 
@@ -325,6 +324,12 @@ def test_column_skips_parentheses_prefix_and_quotes(text: str, col: int) -> None
         pytest.param("uvicorn.run(app, port=port)\n", id="variable"),
         pytest.param("def f():\n    port = 3025\n", id="function-local"),
         pytest.param("timeout = 3000\nRETRIES = 4150\n", id="not-port-names"),
+        pytest.param("PORT = 0x0BD1\n", id="hex"),
+        pytest.param("PORT = 3_025\n", id="underscores"),
+        pytest.param("PORT = 3025.0\n", id="float"),
+        pytest.param("PORT = True\n", id="bool"),
+        pytest.param('PORT = f"{3025}"\n', id="fstring-field"),
+        pytest.param('PORT = "30" "25"\n', id="split-digits"),
     ],
 )
 def test_no_facts(text: str) -> None:
@@ -341,30 +346,59 @@ def test_udp_server_protocol() -> None:
     assert (found.port, found.protocol, found.role) == (5353, "udp", Role.DEFAULT)
 
 
-def test_libcst_is_imported_lazily() -> None:
+def test_extraction_never_imports_libcst() -> None:
     code = (
         "import sys\n"
-        "import portscan.extractors.python\n"
-        "assert 'libcst' not in sys.modules, 'libcst imported at module load'\n"
+        "from portscan.extractors import python\n"
+        "python.extract('a.py', 'PORT = 3025\\n')\n"
+        "assert 'libcst' not in sys.modules, 'libcst imported by extraction'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-def test_without_sized_thread_stacks_the_parse_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    def unsupported(size: int = 0) -> int:
-        raise ValueError("size not valid")
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'URL = f"http://{{x}}:1 http://api:{port} http://b:3002/{{"\n',
+            [(3002, 1, 51, "b")],
+            id="fstring-braces-and-fields",
+        ),
+        pytest.param(
+            'URL = ("http://a:3001"  # "http://c:9"\n       "x" f"http://b:3002")\n',
+            [(3001, 1, 18, "a"), (3002, 2, 23, "b")],
+            id="concatenation-with-comment",
+        ),
+        pytest.param(
+            'É = 1; URL = """\n\u00e9 http://b:3002\n"""\n',
+            [(3002, 2, 12, "b")],
+            id="non-ascii-before-multiline",
+        ),
+        pytest.param(
+            "URL = 'it\\'s http://b:3002'\n",
+            [(3002, 1, 23, "b")],
+            id="escaped-quote",
+        ),
+    ],
+)
+def test_string_parts(text: str, expected: list[tuple[int, int, int, str]]) -> None:
+    facts = python.extract("a.py", text).facts
+    assert [(f.port, f.location.line, f.location.col, f.target) for f in facts] == expected
 
-    monkeypatch.setattr(python.threading, "stack_size", unsupported)
-    (found,) = python.extract("a.py", "PORT = 3025\n").facts
-    assert found.port == 3025
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("x = " + "a." * 500_000 + "a\n", id="megabyte-dotted-chain"),
+        pytest.param("x = " + "+".join(["1"] * 200_000) + "\n", id="long-sum"),
+    ],
+)
+def test_pathological_chains_are_refused(text: str) -> None:
+    assert python.extract("a.py", "PORT = 3025\n" + text) == Extraction(
+        diagnostics=(Diagnostic("a.py", None, "Python source nested too deeply to analyze"),)
+    )
 
 
-def test_errors_raised_in_the_parser_thread_reach_the_caller(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def broken(path: str, text: str) -> list[PortFact]:
-        raise KeyError("bug")
-
-    monkeypatch.setattr(python, "_facts", broken)
-    with pytest.raises(KeyError, match="bug"):
-        python.extract("a.py", "PORT = 3025\n")
+def test_python2_is_a_diagnostic() -> None:
+    (diagnostic,) = python.extract("a.py", 'PORT = 3025\nprint "x"\n').diagnostics
+    assert (diagnostic.line, diagnostic.message.startswith("invalid Python: ")) == (2, True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from portscan import move as move_module
 from portscan.api import scan
 from portscan.audit import port_table
 from portscan.cli import main
@@ -662,3 +663,19 @@ def test_move_defaults_to_the_current_folder(
     code, diff, _ = run(capsys, "move", "api", "5111", "--only", "doc")
     assert code == 0
     assert diff_paths(diff) == {"docs/PORTS.md", "services/api/README.md"}
+
+
+def test_without_sized_thread_stacks_the_parse_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsupported(size: int = 0) -> int:
+        raise ValueError("size not valid")
+
+    monkeypatch.setattr(move_module.threading, "stack_size", unsupported)
+    assert move_module.run_with_deep_stack(lambda: 3025) == 3025
+
+
+def test_errors_raised_in_the_parser_thread_reach_the_caller() -> None:
+    def broken() -> int:
+        raise KeyError("bug")
+
+    with pytest.raises(KeyError, match="bug"):
+        move_module.run_with_deep_stack(broken)

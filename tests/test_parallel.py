@@ -139,14 +139,14 @@ def test_plan_assigns_every_task_once_largest_first() -> None:
 
 
 def test_plan_keeps_a_small_group_on_one_worker() -> None:
-    """Splitting three python files would start libcst twice for nothing."""
+    """Splitting three shell scripts would compile the bash queries twice for nothing."""
     tasks = [task(f"f{i}.ts", 2000) for i in range(300)] + [
-        task(f"p{i}.py", 2000) for i in range(3)
+        task(f"s{i}.sh", 2000) for i in range(3)
     ]
-    families = [("typescript",)] * 300 + [("python",)] * 3
+    families = [("typescript",)] * 300 + [("shell",)] * 3
     bins = plan(tasks, families, 2)
-    holding_python = [b for b in bins if any(t.rel.endswith(".py") for t in b)]
-    assert len(holding_python) == 1
+    holding_shell = [b for b in bins if any(t.rel.endswith(".sh") for t in b)]
+    assert len(holding_shell) == 1
 
 
 def test_plan_splits_a_group_too_large_for_one_worker() -> None:

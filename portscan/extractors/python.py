@@ -1,6 +1,7 @@
-"""Python sources, read with libcst: the ports a service's code listens on and calls.
+"""Python sources, read with the standard library's ``ast``: the ports a service's code
+listens on and calls.
 
-One visitor pass over the concrete syntax tree collects port literals from:
+One pass over the syntax tree collects port literals from:
 
 - environment reads with a default: ``os.getenv("PORT", "3025")``, ``getenv(...)``,
   ``os.environ.get("PORT", 3025)``, ``environ.get``, ``os.environ.setdefault`` and
@@ -24,31 +25,35 @@ One visitor pass over the concrete syntax tree collects port literals from:
   role default. Network clients (``redis.Redis(host="redis", port=6379)``,
   ``psycopg.connect(port=5432)``, ``sock.connect(("db", 5432))``) connect rather than
   listen: role reference, ``target`` the literal host when there is one.
-- ``scheme://host:port`` in string literals and the literal parts of f-strings: role
-  reference, ``target`` the host, ``env`` the variable it is the default of, or the
-  module constant / class field it is assigned to. Docstrings are documentation, not code.
+- ``scheme://host:port`` in string literals and the literal parts of f-strings (each part
+  of an implicit concatenation on its own): role reference, ``target`` the host, ``env``
+  the variable it is the default of, or the module constant / class field it is assigned
+  to. Docstrings are documentation, not code; expressions inside f-string replacement
+  fields are not read.
 
 Port literals are integers and all-digit strings (``3025``, ``"3025"``); a variable
 (``port=PORT``) says nothing here, the constant it names is found where it is assigned.
 Assignments inside functions are not constants. Facts in test code (``test_*.py``,
 ``*_test.py``, ``conftest.py``, ``tests/``, ``test/``) carry ``TAG_TEST``.
 
-libcst is imported lazily, and positions are resolved only for files that hold a
-candidate. libcst's native parser recurses on nesting and can overflow a thread's C stack
-on pathological input, which would kill the process: the parse runs in a short-lived
-thread with a large stack. A syntax error is a Diagnostic.
+Why ``ast`` and not libcst (which ``portscan move`` uses to rewrite Python): CPython's own
+parser reads about ten times faster than libcst without positions and some fifty times
+faster than libcst with them, needs no import, refuses absurd nesting at once instead of
+spending memory quadratic in the depth, and its nodes carry exact start and end
+positions. Those positions are UTF-8 byte columns; a literal's digits are located in its
+source text (prefix and quotes skipped), so columns count characters as everywhere else.
+The tree is walked without recursion, and syntax nested deeper than
+:data:`MAX_NESTING` levels is one diagnostic. What this Python's parser does not accept
+(a syntax error, syntax newer than the interpreter) is a diagnostic too.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-import sys
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeVar, cast
 
 from portscan.extractors import urls
 from portscan.extractors.base import (
@@ -62,10 +67,6 @@ from portscan.extractors.base import (
     sorted_facts,
 )
 from portscan.model import TAG_TEST, Diagnostic, Extraction, Location, PortFact, Role
-
-if TYPE_CHECKING:
-    import libcst as cst
-    from libcst.metadata import CodeSpan
 
 NAME = "python"
 #: PORTISH, plus an address tuple handed to a server or socket (``HTTPServer(("", 8000), H)``,
@@ -129,10 +130,22 @@ _BIND_CALLS = frozenset(
     }
 )
 _TEST_DIRS = frozenset({"tests", "test"})
-_PARSER_STACK_BYTES = 256 * 1024 * 1024
-#: Python frames allowed on that stack when a file nests deeply (a few KiB of C stack each).
-_DEEP_RECURSION_LIMIT = 30_000
-_LIBCST_ERROR_AT = re.compile(r"error at (\d+):\d+")
+_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line ends of CPython's tokenizer, and LineIndex's
+#: One string literal token: prefix, quotes, body. The body stops at the first closing
+#: quote not escaped by a backslash.
+_STRING_TOKEN = re.compile(
+    r"""([A-Za-z]{0,2})('''|\"\"\"|'|")((?:\\.|(?!\2).)*)\2""",
+    re.DOTALL,
+)
+#: A string literal that holds a number and nothing else: ``"3025"``, ``rb'3025'``.
+_DIGITS_TOKEN = re.compile(r"""[A-Za-z]{0,2}('''|\"\"\"|'|")(\d+)\1""")
+#: Between the tokens of an implicit concatenation: space, line continuations, comments.
+_BETWEEN_TOKENS = re.compile(r"(?:\s|\\\r?\n|\\\r|#[^\r\n]*)*")
+
+#: Syntax nested deeper than this is one diagnostic: the helpers that follow an
+#: expression (``_leaves``) recurse, and real code nests a few dozen levels.
+MAX_NESTING = 500
+_TOO_DEEP = "Python source nested too deeply to analyze"
 
 
 def matches(path: str) -> bool:
@@ -151,25 +164,50 @@ def is_test_path(path: str) -> bool:
     )
 
 
+class _Source:
+    """The text ``ast`` read, and its node positions as character offsets into it.
+
+    ``ast`` columns count UTF-8 bytes; a line that is not ASCII is re-measured."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+        self._ascii = text.isascii()
+
+    def offset(self, line: int, byte_col: int) -> int:
+        start = self._starts[line - 1]
+        if self._ascii:
+            return start + byte_col
+        end = self._starts[line] if line < len(self._starts) else len(self.text)
+        text = self.text[start:end]
+        if text.isascii():
+            return start + byte_col
+        head = text.encode("utf-8", "surrogatepass")[:byte_col]
+        return start + len(head.decode("utf-8", "surrogatepass"))
+
+    def segment(self, node: ast.expr) -> tuple[int, str]:
+        """Where ``node`` starts (character offset) and its source text."""
+        start = self.offset(node.lineno, node.col_offset)
+        end_line = node.end_lineno if node.end_lineno is not None else node.lineno
+        end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return start, self.text[start : self.offset(end_line, end_col)]
+
+
 @dataclass(frozen=True, slots=True)
 class _Leaf:
     """A literal an expression may evaluate to, and the variable read on the way."""
 
-    node: cst.BaseExpression  # Integer, SimpleString or FormattedString
+    node: ast.expr  # Constant (int, str, bytes) or JoinedStr
     env: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    """A port found in the tree, before its position is known.
+    """A port found in the tree: where its digits start (a character offset into the
+    source) and how many there are. ``field`` is a class field whose env is decided when
+    its class ends (it depends on the class's ``env_prefix``)."""
 
-    ``offset`` counts characters from the start of ``node`` to the ``length`` digits.
-    ``field`` is a class field whose env is decided when its class ends (it depends on
-    the class's ``env_prefix``).
-    """
-
-    node: cst.CSTNode
-    offset: int
+    start: int
     length: int
     port: int
     role: Role
@@ -196,67 +234,54 @@ class _Owner:
     field: str | None
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
+def _dotted(node: ast.expr) -> str | None:
     """``os.environ.get`` for a chain of names; None for anything else."""
-    import libcst as cst
-
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if not isinstance(node, ast.Name):
         return None
-    parts.append(node.value)
+    parts.append(node.id)
     return ".".join(reversed(parts))
 
 
-def _last_name(node: cst.BaseExpression) -> str | None:
+def _last_name(node: ast.expr) -> str | None:
     """``add_argument`` for ``parser.add_argument`` or ``sub.add_parser("x").add_argument``."""
-    import libcst as cst
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
 
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Name):
+
+def _argument(call: ast.Call, index: int | None, keyword: str) -> ast.expr | None:
+    """The argument given as ``keyword=`` or at positional ``index``."""
+    for given in call.keywords:
+        if given.arg == keyword:
+            return given.value
+    if index is None:
+        return None
+    for position, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None  # positions after *args are unknown
+        if position == index:
+            return arg
+    return None
+
+
+def _positional(call: ast.Call) -> list[ast.expr]:
+    return [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+
+
+def _string(node: ast.expr | None) -> str | None:
+    """The value of a text literal (names, hosts, option strings)."""
+    if isinstance(node, ast.Constant) and type(node.value) is str:
         return node.value
     return None
 
 
-def _argument(call: cst.Call, index: int | None, keyword: str) -> cst.BaseExpression | None:
-    """The argument given as ``keyword=`` or at positional ``index``."""
-    positional = 0
-    found: cst.BaseExpression | None = None
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        elif arg.star:
-            return found  # positions after *args are unknown
-        else:
-            if positional == index:
-                found = arg.value
-            positional += 1
-    return found
-
-
-def _positional(call: cst.Call) -> list[cst.BaseExpression]:
-    return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
-
-
-def _string(node: cst.BaseExpression | None) -> str | None:
-    """The value of a plain text literal without escapes (names, hosts, option strings).
-
-    Read from the token rather than evaluated: no ``literal_eval`` per call, and no
-    warning printed for an invalid escape. A literal with escapes is not a name we want.
-    """
-    import libcst as cst
-
-    if not isinstance(node, cst.SimpleString) or "b" in node.prefix.lower():
-        return None
-    raw = node.raw_value
-    return None if "\\" in raw else raw
-
-
-def _env_read(call: cst.Call) -> tuple[str, cst.BaseExpression | None] | None:
+def _env_read(call: ast.Call) -> tuple[str, ast.expr | None] | None:
     """(variable, default or None) when ``call`` reads an environment variable."""
     name = _dotted(call.func)
     if name is None or name not in _ENV_READS:
@@ -268,36 +293,29 @@ def _env_read(call: cst.Call) -> tuple[str, cst.BaseExpression | None] | None:
     return key, _argument(call, default_index, "default")
 
 
-def _env_name(expr: cst.BaseExpression) -> str | None:
+def _env_name(expr: ast.expr) -> str | None:
     """The variable an expression reads: ``os.getenv("PORT")``, ``os.environ["PORT"]``,
     through ``int(...)``/``str(...)``."""
-    import libcst as cst
-
-    if isinstance(expr, cst.Call):
+    if isinstance(expr, ast.Call):
         read = _env_read(expr)
         if read is not None:
             return read[0]
         inner = _converted(expr)
         return None if inner is None else _env_name(inner)
-    if (
-        isinstance(expr, cst.Subscript)
-        and _dotted(expr.value) in ("os.environ", "environ")
-        and len(expr.slice) == 1
-        and isinstance(expr.slice[0].slice, cst.Index)
-    ):
-        return _string(expr.slice[0].slice.value)
+    if isinstance(expr, ast.Subscript) and _dotted(expr.value) in ("os.environ", "environ"):
+        return _string(expr.slice)
     return None
 
 
-def _converted(call: cst.Call) -> cst.BaseExpression | None:
+def _converted(call: ast.Call) -> ast.expr | None:
     """The argument of ``int(x)`` or ``str(x)``."""
-    if _dotted(call.func) not in _CONVERSIONS or len(call.args) != 1:
+    if _dotted(call.func) not in _CONVERSIONS or call.keywords or len(call.args) != 1:
         return None
     (arg,) = call.args
-    return None if arg.keyword is not None or arg.star else arg.value
+    return None if isinstance(arg, ast.Starred) else arg
 
 
-def _field_default(call: cst.Call) -> tuple[cst.BaseExpression | None, str | None] | None:
+def _field_default(call: ast.Call) -> tuple[ast.expr | None, str | None] | None:
     """(default, env it names) of ``Field(3025, env="PORT")``; None for other calls."""
     if _dotted(call.func) not in _FIELDS:
         return None
@@ -313,26 +331,27 @@ def _field_default(call: cst.Call) -> tuple[cst.BaseExpression | None, str | Non
     return _argument(call, index, "default"), env
 
 
-def _leaves(expr: cst.BaseExpression, env: str | None = None) -> Iterator[_Leaf]:
+def _leaves(expr: ast.expr, env: str | None = None) -> Iterator[_Leaf]:
     """The literals ``expr`` evaluates to when nothing overrides it.
 
     ``int(os.getenv("PORT", "3025"))`` -> "3025" read through PORT; ``a or 3025`` and
     ``x if c else 3025`` -> 3025. The outermost variable read wins.
     """
-    import libcst as cst
-
-    if isinstance(expr, (cst.Integer, cst.SimpleString, cst.FormattedString)):
+    if isinstance(expr, ast.Constant):
+        if type(expr.value) in (int, str, bytes):
+            yield _Leaf(expr, env)
+    elif isinstance(expr, ast.JoinedStr):
         yield _Leaf(expr, env)
-    elif isinstance(expr, cst.ConcatenatedString):
-        yield from _leaves(expr.left, env)
-        yield from _leaves(expr.right, env)
-    elif isinstance(expr, cst.IfExp):
+    elif isinstance(expr, ast.IfExp):
         yield from _leaves(expr.body, env)
         yield from _leaves(expr.orelse, env)
-    elif isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-        yield from _leaves(expr.left, env)
-        yield from _leaves(expr.right, env or _env_name(expr.left))
-    elif isinstance(expr, cst.Call):
+    elif isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+        # ``a or b or c`` reads as ``(a or b) or c``: only b follows a single variable read.
+        first, *rest = expr.values
+        yield from _leaves(first, env)
+        for position, value in enumerate(rest):
+            yield from _leaves(value, env or (_env_name(first) if position == 0 else None))
+    elif isinstance(expr, ast.Call):
         read = _env_read(expr)
         if read is not None:
             key, default = read
@@ -348,67 +367,97 @@ def _leaves(expr: cst.BaseExpression, env: str | None = None) -> Iterator[_Leaf]
             yield from _leaves(declared[0], env or declared[1])
 
 
-def _port_literal(node: cst.BaseExpression) -> tuple[int, int, int] | None:
-    """(port, offset and length of the digits in the token) of ``3025`` or ``"3025"``."""
-    import libcst as cst
-
-    if isinstance(node, cst.Integer):
-        digits, offset = node.value, 0
-    elif isinstance(node, cst.SimpleString):
-        digits, offset = node.raw_value, len(node.prefix) + len(node.quote)
-    else:
-        return None
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    port = parse_port(digits)
-    return None if port is None else (port, offset, len(digits))
+def _is_docstring(node: ast.Expr) -> bool:
+    value = node.value
+    return isinstance(value, ast.JoinedStr) or (
+        isinstance(value, ast.Constant) and type(value.value) in (str, bytes)
+    )
 
 
-def _is_docstring(node: cst.Expr) -> bool:
-    import libcst as cst
-
-    return isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
-
-
-def _settings_prefix(value: cst.BaseExpression) -> str | None:
+def _settings_prefix(value: ast.expr) -> str | None:
     """``env_prefix`` of ``SettingsConfigDict(env_prefix="X_")`` or ``{"env_prefix": ...}``."""
-    import libcst as cst
-
-    if isinstance(value, cst.Call):
+    if isinstance(value, ast.Call):
         return _string(_argument(value, None, "env_prefix"))
-    if isinstance(value, cst.Dict):
-        for element in value.elements:
-            if isinstance(element, cst.DictElement) and _string(element.key) == "env_prefix":
-                return _string(element.value)
+    if isinstance(value, ast.Dict):
+        for key, item in zip(value.keys, value.values, strict=True):
+            if key is not None and _string(key) == "env_prefix":
+                return _string(item)
     return None
+
+
+def _string_parts(raw: str) -> Iterator[tuple[int, str]]:
+    """The literal text of a string's source (one token, or an implicit concatenation of
+    several, f-strings among them) as (offset in ``raw``, text) pieces: each token's body,
+    and for an f-string the text between its replacement fields. Escapes are left as
+    written: a URL is read from the characters in the file."""
+    at = 0
+    while at < len(raw):
+        at = _BETWEEN_TOKENS.match(raw, at).end()  # type: ignore[union-attr]  # matches ""
+        token = _STRING_TOKEN.match(raw, at)
+        if token is None:
+            return
+        body_start = token.start(3)
+        if "f" in token.group(1).lower():
+            yield from _literal_text(token.group(3), body_start)
+        else:
+            yield body_start, token.group(3)
+        at = token.end()
+
+
+def _literal_text(body: str, offset: int) -> Iterator[tuple[int, str]]:
+    """The pieces of an f-string body outside its ``{...}`` fields (``{{`` is text)."""
+    start = at = 0
+    while at < len(body):
+        char = body[at]
+        if char == "{" and body.startswith("{{", at):
+            at += 2
+        elif char == "{":
+            if at > start:
+                yield offset + start, body[start:at]
+            depth = 0
+            while at < len(body):
+                if body[at] == "{":
+                    depth += 1
+                elif body[at] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                at += 1
+            at += 1
+            start = at
+        else:
+            at += 1
+    if start < len(body):
+        yield offset + start, body[start:]
 
 
 class _Collector:
     """The state of one pass: scopes, string owners, claimed literals and candidates.
 
-    The visitor calls it top-down, so the context that knows most about a literal (an
+    The walk calls it top-down, so the context that knows most about a literal (an
     assignment, a keyword) sees it before the bare ``getenv`` inside it; the first claim
     of a literal wins and one literal yields one fact.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, source: _Source) -> None:
         self.candidates: list[_Candidate] = []
+        self._source = source
         self._scopes: list[_ClassScope | None] = []  # None: a function body
         self._owners: dict[int, _Owner] = {}
-        self._claimed: set[tuple[int, int]] = set()
+        self._claimed: set[int] = set()  # where the claimed digits start
 
     # scopes
 
-    def enter_class(self, node: cst.ClassDef) -> None:
-        scope = _ClassScope(node.name.value)
+    def enter_class(self, node: ast.ClassDef) -> None:
+        scope = _ClassScope(node.name)
         for keyword in node.keywords:
-            if keyword.keyword is not None and keyword.keyword.value == "env_prefix":
+            if keyword.arg == "env_prefix":
                 scope.prefix = _string(keyword.value) or ""
         self._scopes.append(scope)
 
     def leave_class(self) -> None:
         scope = self._scopes.pop()
-        if scope is None:  # visit and leave calls pair up: this is not reached
+        if scope is None:  # enter and leave calls pair up: this is not reached
             return
         parent = self._scopes[-1] if self._scopes else None
         if scope.name == "Config" and parent is not None and scope.prefix:
@@ -425,30 +474,28 @@ class _Collector:
 
     # statements
 
-    def assign(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+    def assign(self, targets: list[ast.expr], value: ast.expr) -> None:
         """``NAME = value`` at module or class level (also ``A = B = v``, ``A, B = x, y``)."""
-        import libcst as cst
-
         if self._scopes and self._scopes[-1] is None:
             return
-        pairs: list[tuple[str, cst.BaseExpression]] = []
+        pairs: list[tuple[str, ast.expr]] = []
         for target in targets:
-            if isinstance(target, cst.Name):
-                pairs.append((target.value, value))
+            if isinstance(target, ast.Name):
+                pairs.append((target.id, value))
             elif (
-                isinstance(target, (cst.Tuple, cst.List))
-                and isinstance(value, (cst.Tuple, cst.List))
-                and len(target.elements) == len(value.elements)
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(value.elts)
             ):
                 pairs.extend(
-                    (left.value.value, right.value)
-                    for left, right in zip(target.elements, value.elements, strict=True)
-                    if isinstance(left.value, cst.Name)
+                    (left.id, right)
+                    for left, right in zip(target.elts, value.elts, strict=True)
+                    if isinstance(left, ast.Name)
                 )
         for name, expr in pairs:
             self._constant(name, expr, port=is_port_name(name))
 
-    def _constant(self, name: str, value: cst.BaseExpression, port: bool) -> None:
+    def _constant(self, name: str, value: ast.expr, port: bool) -> None:
         scope = self._scopes[-1] if self._scopes else None
         if scope is not None and name in ("env_prefix", "model_config"):
             prefix = _settings_prefix(value) if name == "model_config" else _string(value)
@@ -463,7 +510,7 @@ class _Collector:
 
     # calls
 
-    def call(self, node: cst.Call) -> None:
+    def call(self, node: ast.Call) -> None:
         read = _env_read(node)
         default = None if read is None else read[1]
         if read is not None and default is not None:
@@ -476,27 +523,25 @@ class _Collector:
         client = last in _CLIENT_CALLS
         role = Role.REFERENCE if client else Role.DEFAULT
         host = _string(_argument(node, None, "host")) if client else None
-        for arg in node.args:
-            if arg.keyword is not None and is_port_name(arg.keyword.value):
-                for leaf in _leaves(arg.value):
+        for keyword in node.keywords:
+            if keyword.arg is not None and is_port_name(keyword.arg):
+                for leaf in _leaves(keyword.value):
                     self._port(leaf.node, role, env=leaf.env, target=host or None)
         if last in _OPTION_CALLS:
             self._option(node)
         elif last in _BIND_CALLS or client:
             self._address(node, role, udp=last is not None and "UDP" in last)
 
-    def boolean_operation(self, node: cst.BooleanOperation) -> None:
+    def boolean_operation(self, node: ast.BoolOp) -> None:
         """``os.getenv("PORT") or 3025``: the right side is the variable's default."""
-        import libcst as cst
-
-        if not isinstance(node.operator, cst.Or):
+        if not isinstance(node.op, ast.Or):
             return
-        env = _env_name(node.left)
+        env = _env_name(node.values[0])
         if env is not None and is_port_name(env):
-            for leaf in _leaves(node.right, env):
+            for leaf in _leaves(node.values[1], env):
                 self._port(leaf.node, Role.DEFAULT, env=leaf.env)
 
-    def _option(self, node: cst.Call) -> None:
+    def _option(self, node: ast.Call) -> None:
         """argparse ``add_argument`` / click ``option`` whose name says port."""
         names = [_string(arg) for arg in _positional(node)]
         names.append(_string(_argument(node, None, "dest")))
@@ -509,56 +554,43 @@ class _Collector:
         for leaf in _leaves(default):
             self._port(leaf.node, Role.DEFAULT, env=envvar or leaf.env)
 
-    def _address(self, node: cst.Call, role: Role, udp: bool) -> None:
+    def _address(self, node: ast.Call, role: Role, udp: bool) -> None:
         """``bind(("0.0.0.0", 8080))``, ``HTTPServer(("", 8000), H)``, ``connect((h, p))``."""
-        import libcst as cst
-
         positional = _positional(node)
-        if not positional or not isinstance(positional[0], cst.Tuple):
+        if not positional or not isinstance(positional[0], ast.Tuple):
             return
-        elements = positional[0].elements
+        elements = positional[0].elts
         if len(elements) != 2:
             return
-        host = _string(elements[0].value) if role is Role.REFERENCE else None
-        for leaf in _leaves(elements[1].value):
+        host = _string(elements[0]) if role is Role.REFERENCE else None
+        for leaf in _leaves(elements[1]):
             self._port(
                 leaf.node, role, env=leaf.env, target=host or None, protocol="udp" if udp else "tcp"
             )
 
     # strings
 
-    def simple_string(self, node: cst.SimpleString) -> None:
-        if "://" not in node.value:
+    def string(self, node: ast.Constant | ast.JoinedStr) -> None:
+        """Every ``scheme://host:port`` in the literal text of a string."""
+        start, raw = self._source.segment(node)
+        if "://" not in raw:
             return
-        start = len(node.prefix) + len(node.quote)
         owner = self._owners.get(id(node))
-        for url in urls.url_ports(node.raw_value):
-            self._reference(node, start + url.start, url, owner)
+        for offset, text in _string_parts(raw):
+            for url in urls.url_ports(text):
+                self._reference(start + offset + url.start, url, owner)
 
-    def formatted_string(self, node: cst.FormattedString) -> None:
-        import libcst as cst
-
-        owner = self._owners.get(id(node))
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText) and "://" in part.value:
-                for url in urls.url_ports(part.value):
-                    self._reference(part, url.start, url, owner)
-
-    def _reference(
-        self, node: cst.CSTNode, offset: int, url: urls.UrlPort, owner: _Owner | None
-    ) -> None:
-        key = (id(node), offset)
-        if key in self._claimed:
+    def _reference(self, start: int, url: urls.UrlPort, owner: _Owner | None) -> None:
+        if start in self._claimed:
             return
-        self._claimed.add(key)
+        self._claimed.add(start)
         env, owned_field = (owner.env, owner.field) if owner is not None else (None, None)
         length = url.end - url.start
-        candidate = _Candidate(node, offset, length, url.port, Role.REFERENCE, env, url.host)
-        self._add(candidate, owned_field)
+        self._add(_Candidate(start, length, url.port, Role.REFERENCE, env, url.host), owned_field)
 
     def _port(
         self,
-        node: cst.BaseExpression,
+        node: ast.expr,
         role: Role,
         *,
         env: str | None = None,
@@ -566,12 +598,29 @@ class _Collector:
         protocol: str = "tcp",
         field: str | None = None,
     ) -> None:
-        literal = _port_literal(node)
-        if literal is None or (id(node), literal[1]) in self._claimed:
+        literal = self._port_literal(node)
+        if literal is None or literal[1] in self._claimed:
             return
-        self._claimed.add((id(node), literal[1]))
-        port, offset, length = literal
-        self._add(_Candidate(node, offset, length, port, role, env, target, protocol), field)
+        port, start, length = literal
+        self._claimed.add(start)
+        self._add(_Candidate(start, length, port, role, env, target, protocol), field)
+
+    def _port_literal(self, node: ast.expr) -> tuple[int, int, int] | None:
+        """(port, offset, length) of the digits of ``3025`` or ``"3025"``."""
+        if not isinstance(node, ast.Constant) or type(node.value) not in (int, str, bytes):
+            return None
+        start, raw = self._source.segment(node)
+        if type(node.value) is int:
+            digits, at = raw, start  # 0x0BD1, 3_025: not written as a port
+        else:
+            token = _DIGITS_TOKEN.fullmatch(raw)
+            if token is None:
+                return None
+            digits, at = token.group(2), start + token.start(2)
+        if not (digits.isascii() and digits.isdigit()):
+            return None
+        port = parse_port(digits)
+        return None if port is None else (port, at, len(digits))
 
     def _add(self, candidate: _Candidate, owned_field: str | None) -> None:
         """Keep a candidate; a class field's waits for the end of its class."""
@@ -584,219 +633,92 @@ class _Collector:
             self.candidates.append(candidate)
 
 
-def _collect(module: cst.Module) -> list[_Candidate]:
-    """One pass over the tree; the visitor only dispatches to a :class:`_Collector`."""
-    import libcst as cst
+_LEAVE_CLASS = 0
+_LEAVE_FUNCTION = 1
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
-    collector = _Collector()
 
-    class Visitor(cst.CSTVisitor):
-        def visit_ClassDef(self, node: cst.ClassDef) -> None:  # noqa: N802
-            collector.enter_class(node)
-
-        def leave_ClassDef(self, original_node: cst.ClassDef) -> None:  # noqa: N802
+def _collect(tree: ast.Module, source: _Source) -> list[_Candidate]:
+    """One walk over the tree, parents before children and in source order, without
+    recursion; the walk only dispatches to a :class:`_Collector`."""
+    collector = _Collector(source)
+    stack: list[tuple[ast.AST, int] | int] = [(tree, 0)]
+    while stack:
+        item = stack.pop()
+        if item == _LEAVE_CLASS:
             collector.leave_class()
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:  # noqa: N802
-            collector.enter_function()
-
-        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:  # noqa: N802
+            continue
+        if item == _LEAVE_FUNCTION:
             collector.leave_function()
-
-        def visit_Lambda(self, node: cst.Lambda) -> None:  # noqa: N802
-            collector.enter_function()
-
-        def leave_Lambda(self, original_node: cst.Lambda) -> None:  # noqa: N802
-            collector.leave_function()
-
-        def visit_Assign(self, node: cst.Assign) -> None:  # noqa: N802
-            collector.assign([target.target for target in node.targets], node.value)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:  # noqa: N802
+            continue
+        assert isinstance(item, tuple)
+        node, depth = item
+        if depth > MAX_NESTING:
+            raise ExtractError(_TOO_DEEP)
+        if isinstance(node, ast.Constant):
+            if type(node.value) in (str, bytes):
+                collector.string(node)
+            continue
+        if isinstance(node, ast.JoinedStr):
+            collector.string(node)
+            continue  # fields' positions are not reliable before Python 3.12
+        if isinstance(node, ast.Call):
+            collector.call(node)
+        elif isinstance(node, ast.Assign):
+            collector.assign(node.targets, node.value)
+        elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
                 collector.assign([node.target], node.value)
-
-        def visit_Call(self, node: cst.Call) -> None:  # noqa: N802
-            collector.call(node)
-
-        def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:  # noqa: N802
+        elif isinstance(node, ast.BoolOp):
             collector.boolean_operation(node)
-
-        def visit_Expr(self, node: cst.Expr) -> bool:  # noqa: N802
-            return not _is_docstring(node)
-
-        def visit_SimpleString(self, node: cst.SimpleString) -> None:  # noqa: N802
-            collector.simple_string(node)
-
-        def visit_FormattedString(self, node: cst.FormattedString) -> None:  # noqa: N802
-            collector.formatted_string(node)
-
-    module.visit(Visitor())
+        elif isinstance(node, ast.Expr):
+            if _is_docstring(node):
+                continue
+        elif isinstance(node, ast.ClassDef):
+            collector.enter_class(node)
+            stack.append(_LEAVE_CLASS)
+        elif isinstance(node, _FUNCTIONS):
+            collector.enter_function()
+            stack.append(_LEAVE_FUNCTION)
+        children: list[tuple[ast.AST, int] | int] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                children.append((value, depth + 1))
+            elif isinstance(value, list):
+                children.extend((child, depth + 1) for child in value if isinstance(child, ast.AST))
+        stack.extend(reversed(children))
     return collector.candidates
 
 
-_T = TypeVar("_T")
-
-#: ``threading.stack_size`` and the recursion limit are process-wide: the locks keep two
-#: extractions from restoring each other's setting. They guard no data.
-_STACK_SIZE_LOCK = threading.Lock()
-_RECURSION_LIMIT_LOCK = threading.Lock()
-
-
-def run_with_deep_stack(function: Callable[[], _T]) -> _T:
-    """Run ``function`` in a thread with a large C stack and return its result.
-
-    libcst's native parser recurses once per nesting level, and a deeply nested
-    expression overflows a default 8 MiB stack: the process dies with SIGSEGV, which no
-    ``except`` sees and which would take a whole worker pool down. A thread costs a
-    fraction of a millisecond, far below the parse itself. Where thread stacks cannot be
-    sized, the function runs in the calling thread.
-    """
-    outcome: list[_T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            outcome.append(function())
-        except BaseException as error:  # handed to the calling thread below
-            failure.append(error)
-
-    worker = threading.Thread(target=run, name="portscan-libcst", daemon=True)
-    started = False
-    with _STACK_SIZE_LOCK:
-        try:
-            previous = threading.stack_size(_PARSER_STACK_BYTES)
-        except (ValueError, RuntimeError):  # this platform cannot size thread stacks
-            previous = None
-        if previous is not None:
-            try:
-                worker.start()
-                started = True
-            except RuntimeError:  # no thread can be started now
-                pass
-            finally:
-                threading.stack_size(previous)
-    if not started:
-        return function()
-    worker.join()
-    if failure:
-        raise failure[0]
-    return outcome[0]
-
-
-def _syntax_error(source: str, error: cst.ParserSyntaxError) -> ExtractError:
-    """A short, human message and the line of a syntax error.
-
-    libcst's own line is not always the error's (``raw_line`` can be a line off and its
-    tokenizer errors say line 1), and its message lists every expected token. CPython's
-    parser, run only on this path, says it better: "'(' was never closed" at the right line.
-    """
+def _parse(source: str) -> ast.Module:
+    """CPython's parse of ``source``; ExtractError with the parser's message and line."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like are not the error
-            ast.parse(source)
-    except SyntaxError as reason:
-        if reason.lineno is not None:
-            return ExtractError(f"invalid Python: {reason.msg}", reason.lineno)
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    at = _LIBCST_ERROR_AT.search(error.message)
-    line = int(at.group(1)) if at is not None else error.raw_line
-    message = error.message.split(": expected one of", 1)[0]
-    return ExtractError(f"invalid Python: {message}", line)
-
-
-def _char_offsets(source: str, byte_offsets: list[int]) -> dict[int, int]:
-    """Character offsets of UTF-8 byte offsets into ``source`` (one pass, in order)."""
-    if source.isascii():
-        return {offset: offset for offset in byte_offsets}
-    data = source.encode("utf-8")
-    chars: dict[int, int] = {}
-    char_at = byte_at = 0
-    for offset in sorted(set(byte_offsets)):
-        char_at += len(data[byte_at:offset].decode("utf-8"))
-        byte_at = offset
-        chars[offset] = char_at
-    return chars
-
-
-def _spans(module: cst.Module) -> Mapping[cst.CSTNode, CodeSpan]:
-    """Where every node starts, as UTF-8 byte offsets into the module's code.
-
-    ``ByteSpanPositionProvider`` does less bookkeeping per token than ``PositionProvider``
-    (one offset instead of line and column). ``MetadataWrapper.resolve`` would also run a
-    full traversal for batchable providers even when there are none, which doubles the
-    cost (measured: 0.23 s against 0.11 s for a 48 KB module); the provider is therefore
-    run directly when libcst still has the entry point its resolver uses (``_gen``), and
-    through the resolver otherwise. Every fixture test checks the resulting columns.
-    """
-    from libcst.metadata import ByteSpanPositionProvider, MetadataWrapper
-
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    provider = ByteSpanPositionProvider()
-    if hasattr(provider, "_gen"):
-        return cast("Mapping[cst.CSTNode, CodeSpan]", provider._gen(wrapper))
-    return wrapper.resolve(ByteSpanPositionProvider)
-
-
-#: Syntax nested deeper than this is not handed to libcst, whose parser takes time and
-#: memory quadratic in the depth (3,000 nested brackets, 6 KB, ask for 8 GB; 10,000 get
-#: the process killed). Real code nests a few dozen levels.
-MAX_NESTING = 500
-_TOO_DEEP = "Python source nested too deeply to analyze"
-
-
-def _check_nesting(source: str) -> None:
-    """Raise ExtractError for source nested past :data:`MAX_NESTING`.
-
-    CPython's parser is asked first: it refuses nesting past its own limits quickly and in
-    little memory, and the tree of anything it accepts tells the depth. Text it does not
-    read (a syntax error, syntax newer than this Python) is left to libcst, as before.
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes and the like
-            tree = ast.parse(source)
+            warnings.simplefilter("ignore")  # invalid escapes and the like are not errors
+            return ast.parse(source)
     except SyntaxError as error:
         if error.msg == "too many nested parentheses":
             raise ExtractError(_TOO_DEEP) from None
-        return
+        raise ExtractError(f"invalid Python: {error.msg}", error.lineno) from None
     except (MemoryError, RecursionError):  # CPython's parser stack and AST depth limits
         raise ExtractError(_TOO_DEEP) from None
-    except ValueError:  # NUL characters: libcst says so
-        return
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            raise ExtractError(_TOO_DEEP)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    except ValueError as error:  # NUL characters (Python < 3.12)
+        raise ExtractError(f"invalid Python: {error}") from None
 
 
 def _facts(path: str, text: str) -> list[PortFact]:
     """Parse, collect candidates, and place them: the whole job for one file."""
-    import libcst as cst
-
-    bom = 1 if text.startswith("\ufeff") else 0  # libcst drops it: offsets start after it
-    source = text[bom:]
-    _check_nesting(source)
-    try:
-        module = cst.parse_module(source)
-        candidates = _collect(module)
-        if not candidates:
-            return []
-        spans = _spans(module)
-    except cst.ParserSyntaxError as error:
-        raise _syntax_error(source, error) from None
-    except UnicodeError:
-        raise ExtractError("invalid Python: text is not valid Unicode") from None
-    starts = _char_offsets(source, [spans[candidate.node].start for candidate in candidates])
+    bom = 1 if text.startswith("\ufeff") else 0  # CPython refuses it in a str: not code
+    source = _Source(text[bom:])
+    candidates = _collect(_parse(source.text), source)
+    if not candidates:
+        return []
     index = LineIndex(text)
     tags = (TAG_TEST,) if is_test_path(path) else ()
     facts: list[PortFact] = []
     for candidate in candidates:
-        offset = bom + starts[spans[candidate.node].start] + candidate.offset
-        line, col = index.position(offset)
+        line, col = index.position(bom + candidate.start)
         facts.append(
             PortFact(
                 port=candidate.port,
@@ -812,41 +734,12 @@ def _facts(path: str, text: str) -> list[PortFact]:
     return facts
 
 
-def _with_recursion_limit(limit: int, function: Callable[[], _T]) -> _T:
-    """Run ``function`` with Python's recursion limit raised to at least ``limit``.
-
-    The limit is process-wide: the lock serializes the (rare) callers so each restores
-    what it found, and the raised limit is only ever used on a large-stack thread.
-    """
-    with _RECURSION_LIMIT_LOCK:
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(previous, limit))
-        try:
-            return function()
-        finally:
-            sys.setrecursionlimit(previous)
-
-
 def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Extraction:
-    """Every port the file's code states; a syntax error is a Diagnostic.
-
-    libcst's visitor and code generator recurse once per nesting level, and a long
-    implicit string concatenation (a prompt, an SQL text, ``pydoc_data/topics.py``) nests
-    one level per part: past a few hundred parts the default recursion limit is reached.
-    Such a file is read again with a higher limit before it becomes a Diagnostic.
-    """
-
-    def job() -> list[PortFact]:
-        return run_with_deep_stack(lambda: _facts(path, text))
-
+    """Every port the file's code states; a syntax error is a Diagnostic."""
     try:
-        try:
-            facts = job()
-        except RecursionError:
-            facts = _with_recursion_limit(_DEEP_RECURSION_LIMIT, job)
-    except RecursionError:
-        message = "Python source nested too deeply to analyze"
-        return Extraction(diagnostics=(Diagnostic(path, None, message),))
+        facts = _facts(path, text)
+    except RecursionError:  # not reached within MAX_NESTING: a guard, not a path
+        return Extraction(diagnostics=(Diagnostic(path, None, _TOO_DEEP),))
     except ExtractError as error:
         return Extraction(diagnostics=(Diagnostic(path, error.line, error.message),))
     return Extraction(facts=sorted_facts(facts))

@@ -183,6 +183,7 @@ def language(grammar: str) -> Language:
 
 @functools.lru_cache(maxsize=256)
 def compiled(grammar: str, rule: QueryRule) -> Query:
+    """One rule's query on its own (for ``check_rules``, which names the broken file)."""
     from tree_sitter import Query, QueryError
 
     try:
@@ -190,6 +191,42 @@ def compiled(grammar: str, rule: QueryRule) -> Query:
     except QueryError as exc:
         raise RuleError(f"{rule.path}: {exc}") from None
     return query
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Every rule of a grammar compiled as one query (about half the cost of compiling
+    them one by one), and the rule each of its patterns comes from."""
+
+    query: Query
+    rules: tuple[QueryRule, ...]
+    rule_of_pattern: tuple[int, ...]  # index into ``rules`` of each pattern
+
+
+@functools.lru_cache(maxsize=16)
+def compiled_rules(grammar: str, rules: tuple[QueryRule, ...]) -> RuleSet:
+    """``rules`` as one query. A rule that does not compile raises RuleError naming it."""
+    from tree_sitter import Query, QueryError
+
+    starts: list[int] = []
+    sources: list[bytes] = []
+    at = 0
+    for rule in rules:
+        source = rule.source.encode("utf-8") + b"\n"
+        starts.append(at)
+        sources.append(source)
+        at += len(source)
+    try:
+        query = Query(language(grammar), b"".join(sources).decode("utf-8"))
+    except QueryError:
+        for rule in rules:
+            compiled(grammar, rule)  # raises RuleError for the first broken rule
+        raise  # each compiles alone but not together: not expected, not hidden
+    owners = tuple(
+        bisect.bisect_right(starts, query.start_byte_for_pattern(pattern)) - 1
+        for pattern in range(query.pattern_count)
+    )
+    return RuleSet(query, rules, owners)
 
 
 def check_rules(extra_dirs: tuple[str, ...] = ()) -> None:
@@ -267,34 +304,41 @@ def run_rules(
     offsets = _Offsets(text)
     from tree_sitter import QueryCursor
 
-    for rule in load_rules(GRAMMARS[grammar], extra_dirs):
-        for _pattern, captures in QueryCursor(compiled(grammar, rule)).matches(root):
-            port_nodes = captures.get("port")
-            if not port_nodes:
-                continue
-            env_nodes = captures.get("env")
-            env = _unquote(_node_text(env_nodes[0], source)) if env_nodes else None
-            if rule.env_mode == "port-name" and (env is None or not is_port_name(env)):
-                continue
-            target_nodes = captures.get("target")
-            target = _unquote(_node_text(target_nodes[0], source)) if target_nodes else None
-            node = port_nodes[0]
-            literal = _node_text(node, source)
-            span = _digits(literal)
-            if span is None:
-                continue
-            port = parse_port(literal[span[0] : span[1]])
-            if port is None:
-                continue
-            start = offsets.char(node.start_byte) + span[0]
-            yield RuleMatch(
-                rule=rule,
-                port=port,
-                start=start,
-                end=start + span[1] - span[0],
-                env=env if rule.env_mode != "none" else None,
-                target=target,
-            )
+    rules = load_rules(GRAMMARS[grammar], extra_dirs)
+    if not rules:
+        return
+    rule_set = compiled_rules(grammar, rules)
+    owner = rule_set.rule_of_pattern
+    # Rule by rule, each in document order: the order of one query per rule.
+    found = sorted(QueryCursor(rule_set.query).matches(root), key=lambda m: owner[m[0]])
+    for pattern, captures in found:
+        rule = rules[owner[pattern]]
+        port_nodes = captures.get("port")
+        if not port_nodes:
+            continue
+        env_nodes = captures.get("env")
+        env = _unquote(_node_text(env_nodes[0], source)) if env_nodes else None
+        if rule.env_mode == "port-name" and (env is None or not is_port_name(env)):
+            continue
+        target_nodes = captures.get("target")
+        target = _unquote(_node_text(target_nodes[0], source)) if target_nodes else None
+        node = port_nodes[0]
+        literal = _node_text(node, source)
+        span = _digits(literal)
+        if span is None:
+            continue
+        port = parse_port(literal[span[0] : span[1]])
+        if port is None:
+            continue
+        start = offsets.char(node.start_byte) + span[0]
+        yield RuleMatch(
+            rule=rule,
+            port=port,
+            start=start,
+            end=start + span[1] - span[0],
+            env=env if rule.env_mode != "none" else None,
+            target=target,
+        )
 
 
 def syntax_error_line(root: Node) -> int | None:
@@ -316,8 +360,10 @@ __all__ = [
     "QueryRule",
     "RuleError",
     "RuleMatch",
+    "RuleSet",
     "bundled_rules_dir",
     "check_rules",
+    "compiled_rules",
     "language",
     "load_rules",
     "parse",

@@ -39,8 +39,6 @@ SLOW = {
     "nodes takes ~35 s; no deadline can stop it (README, Safety)",
     ("go", "colons"): "tree-sitter query matching over a megabyte of ERROR nodes takes "
     "~20 s; no deadline can stop it (README, Safety)",
-    ("python", "dotted"): "libcst's error recovery on `a.a.a...` is cubic (8 KB: 40 s); "
-    "CPython refuses it at once but libcst is still asked (README, Safety)",
     ("typescript", "unclosed-quotes"): "tree-sitter error recovery on unclosed strings "
     "is super-linear (~20 s for a megabyte)",
 }

@@ -12,7 +12,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ class FileOutcome:
 
     extraction: Extraction
     parsed: bool  # did any extractor run on it (after the prefilter)
+    timed_out: bool = False  # it ran past max-file-time: reported, never cached
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -85,12 +86,13 @@ def extract_file(
     extractors: Sequence[Extractor],
     options: ExtractOptions,
     max_size: int,
+    time_limit: float | None = None,
 ) -> FileOutcome:
     """Read one file and run every extractor that claims it; never raises."""
     data = read_file(root, rel, max_size)
     if isinstance(data, FileOutcome):
         return data
-    return extract_data(rel, data, extractors, options)
+    return extract_data(rel, data, extractors, options, time_limit)
 
 
 def read_file(root: Path, rel: str, max_size: int) -> bytes | FileOutcome:
@@ -127,12 +129,18 @@ def read_file(root: Path, rel: str, max_size: int) -> bytes | FileOutcome:
 
 
 def extract_data(
-    rel: str, data: bytes, extractors: Sequence[Extractor], options: ExtractOptions
+    rel: str,
+    data: bytes,
+    extractors: Sequence[Extractor],
+    options: ExtractOptions,
+    time_limit: float | None = None,
 ) -> FileOutcome:
     """Run every extractor that claims ``rel`` and whose prefilter passes on its bytes.
 
     A pure function of its arguments, so its outcome can be cached by content hash and
-    computed in any process; never raises."""
+    computed in any process; never raises. The exception is ``time_limit`` (seconds for
+    the whole file, from the moment the bytes are here): past it the file is one
+    diagnostic (what it yielded so far is dropped), and ``timed_out`` says not to cache that."""
     text: str | None = None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text, problem, line = _decode(data)  # the prefilter reads UTF-8 bytes
@@ -148,11 +156,18 @@ def extract_data(
         text, problem, line = _decode(data)
         if text is None:
             return _failed(rel, problem or "unreadable", line)
+    from portscan.extractors.deadline import TimeLimitExceeded
+
+    if time_limit is not None:
+        options = replace(options, deadline=time.monotonic() + time_limit)
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
     for extractor in wanted:
         try:
             result = extractor.extract(rel, text, options)
+        except TimeLimitExceeded:
+            message = f"took longer than max-file-time ({time_limit:g} s) to analyze; skipped"
+            return FileOutcome(Extraction((), (Diagnostic(rel, None, message),)), True, True)
         except RecursionError:
             diagnostics.append(Diagnostic(rel, None, "nested too deeply to parse"))
             continue

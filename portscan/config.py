@@ -24,6 +24,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 CONFIG_FILE = "portscan.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+#: Seconds one file's extraction may take before it becomes a parse-error.
+DEFAULT_MAX_FILE_TIME = 5.0
 FAIL_ON_CHOICES = ("error", "warning", "info", "never")
 SEVERITY_CHOICES = ("error", "warning", "info")
 
@@ -35,6 +37,7 @@ _TOP_KEYS = (
     "ignore",
     "baseline",
     "max-file-size",
+    "max-file-time",
     "rules",
     "hosts",
     "services",
@@ -55,6 +58,7 @@ _SIZE_UNITS = {
     "MB": 1000**2,
     "GB": 1000**3,
 }
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -99,6 +103,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     baseline: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_time: float = DEFAULT_MAX_FILE_TIME  # seconds
     rules: tuple[str, ...] = ()  # absolute folder paths
     hosts: tuple[HostConfig, ...] = ()
     services: tuple[ServiceConfig, ...] = ()
@@ -267,6 +272,8 @@ class _Reader:
             config["baseline"] = data["baseline"]
         if "max-file-size" in data:
             config["max_file_size"] = self.size(data["max-file-size"])
+        if "max-file-time" in data:
+            config["max_file_time"] = self.duration(data["max-file-time"])
         if "rules" in data:
             folders = self.strings(data["rules"], "rules")
             base = self.path.parent
@@ -300,6 +307,20 @@ class _Reader:
         if match is None or int(match.group(1)) <= 0:
             raise self.error("max-file-size", "must be a size such as 2MiB, 512KiB or 1048576")
         return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+
+    def duration(self, value: Any) -> float:
+        """``"5s"``, ``"500ms"`` or a number of seconds, more than zero."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            seconds = float(value)
+        else:
+            match = _DURATION.match(value) if isinstance(value, str) else None
+            if match is None:
+                seconds = 0.0
+            else:
+                seconds = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
+        if not 0 < seconds < float("inf"):
+            raise self.error("max-file-time", "must be a duration such as 5s, 500ms or 2.5")
+        return seconds
 
     def host(self, name: str, value: Any) -> HostConfig:
         key = f"hosts.{name}"

@@ -65,8 +65,14 @@ _KIB_MS_OTHER = 0.05
 #: A group is spread over more workers only if that finishes over 10% sooner.
 _SPLIT_GAIN = 0.10
 
+#: A parallel scan stops a worker that has been on one file this many times its
+#: max-file-time (at least one second more): work that never checks the deadline.
+_STOP_AFTER = 2.0
+#: How often (seconds) a parallel scan looks for such a worker.
+_WATCH_EVERY = 0.25
+
 # A worker's answer for one file, as plain tuples (they cross a pipe):
-_FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable; never cached
+_FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable or too slow; never cached
 _SAME = 1  # (rel, _SAME, digest): the same bytes as the cached entry
 _NEW = 2  # (rel, _NEW, digest, parsers, facts, diagnostics)
 
@@ -131,6 +137,7 @@ class _Job:
     root: str
     options: ExtractOptions
     max_size: int
+    time_limit: float | None  # seconds per file (max-file-time); None: no limit
 
 
 def extraction_options(config: Config) -> ExtractOptions:
@@ -234,7 +241,8 @@ def extract_all(
 
     workers = 0
     if tasks:
-        job = _Job(str(root), extraction_options(config), config.max_file_size)
+        options = extraction_options(config)
+        job = _Job(str(root), options, config.max_file_size, config.max_file_time)
         if jobs > 1 and len(tasks) >= POOL_MIN_FILES:
             workers = _run_pool(job, tasks, jobs, settle)
         else:
@@ -323,11 +331,13 @@ def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
         return (rel, _SAME, digest)
     by_name = {extractor.NAME: extractor for extractor in EXTRACTORS.values()}
     extractors = [by_name[name] for name in task.names]
-    outcome = extract_data(rel, data, extractors, job.options)
+    outcome = extract_data(rel, data, extractors, job.options, job.time_limit)
     parsers = task.names if outcome.parsed else ()
     facts, diagnostics = encode_outcome(
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
+    if outcome.timed_out:
+        return (rel, _FAILED, facts, diagnostics)
     return (rel, _NEW, digest, parsers, facts, diagnostics)
 
 
@@ -388,17 +398,18 @@ def _run_pool(
 ) -> int:
     """Run ``tasks`` in worker processes, handing every answer to ``settle``. A worker
     that dies (a parser crashing the interpreter) costs the file it was reading a
-    diagnostic; the files it had not reached run again. Returns the workers started."""
+    diagnostic; so does a worker stopped for staying on one file too long. The files it
+    had not reached run again. Returns the workers started."""
     by_rel = {task.rel: task for task in tasks}
     pending = plan(tasks, [task.names for task in tasks], jobs)
     started = 0
     immediate = False  # after a crash, answers are sent one by one to find the culprit
     while pending:
         unfinished: list[list[_Task]] = []
-        for remaining, code in _round(job, pending, immediate, settle, by_rel):
+        for remaining, code, stopped in _round(job, pending, immediate, settle, by_rel):
             if not remaining:
                 continue
-            if immediate:
+            if immediate and not stopped:
                 culprit, remaining = remaining[0], remaining[1:]
                 message = f"the parser crashed on this file (worker exit code {code}); not read"
                 settle((culprit.rel, _FAILED, (), ((None, None, message),)), culprit)
@@ -410,62 +421,115 @@ def _run_pool(
     return started
 
 
+def stop_after(time_limit: float | None) -> float | None:
+    """Seconds on one file after which a worker is stopped from outside."""
+    if time_limit is None:
+        return None
+    return max(time_limit * _STOP_AFTER, time_limit + 1.0)
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: Any
+    tasks: list[_Task]
+    done: set[str]
+    #: Shared with the process: [index of the task it is on, time.monotonic() when it
+    #: started it (0: none)]. CLOCK_MONOTONIC is one clock for every process.
+    state: Any
+    stopped: bool = False
+
+
 def _round(
     job: _Job,
     bins: list[list[_Task]],
     immediate: bool,
     settle: Callable[[tuple[Any, ...], _Task], None],
     by_rel: dict[str, _Task],
-) -> Iterator[tuple[list[_Task], int | None]]:
-    """One pool: a worker per bin. Yields, per worker, the tasks it did not answer and
-    its exit code."""
+) -> Iterator[tuple[list[_Task], int | None, bool]]:
+    """One pool: a worker per bin. Yields, per worker, the tasks it did not answer, its
+    exit code, and whether it was stopped for staying on one file too long."""
     from multiprocessing.connection import Connection, wait
 
     context = _context()
-    workers: dict[Connection, tuple[Any, list[_Task], set[str]]] = {}
+    limit = stop_after(job.time_limit)
+    workers: dict[Connection, _Worker] = {}
     try:
         for tasks in bins:
             receiver, sender = context.Pipe(duplex=False)
+            state = context.RawArray("d", 2)
             process = context.Process(
-                target=_worker, args=(sender, job, tasks, immediate), daemon=True
+                target=_worker, args=(sender, job, tasks, immediate, state), daemon=True
             )
             process.start()
             sender.close()
-            workers[receiver] = (process, tasks, set())
+            workers[receiver] = _Worker(process, tasks, set(), state)
         live = set(workers)
         while live:
-            for ready in wait(list(live)):
+            for ready in wait(list(live), timeout=None if limit is None else _WATCH_EVERY):
                 assert isinstance(ready, Connection)
                 try:
                     answers = ready.recv()
                 except (EOFError, OSError):
                     live.discard(ready)
                     continue
-                done = workers[ready][2]
+                worker = workers[ready]
                 for answer in answers:
-                    done.add(answer[0])
-                    settle(answer, by_rel[answer[0]])
-        for connection, (process, tasks, done) in workers.items():
-            process.join()
+                    if answer[0] not in worker.done:  # not stopped in the meantime
+                        worker.done.add(answer[0])
+                        settle(answer, by_rel[answer[0]])
+            if limit is not None:
+                for connection in live:
+                    _stop_if_stuck(workers[connection], limit, job, settle)
+        for connection, worker in workers.items():
+            worker.process.join()
             connection.close()
-            yield [task for task in tasks if task.rel not in done], process.exitcode
+            remaining = [task for task in worker.tasks if task.rel not in worker.done]
+            yield remaining, worker.process.exitcode, worker.stopped
     finally:
-        for process, _, _ in workers.values():
-            if process.is_alive():
-                process.terminate()
-                process.join()
+        for worker in workers.values():
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join()
 
 
-def _worker(sender: Connection, job: _Job, tasks: list[_Task], immediate: bool) -> None:
-    """A worker process: answer every task, sending answers in small batches."""
+def _stop_if_stuck(
+    worker: _Worker, limit: float, job: _Job, settle: Callable[[tuple[Any, ...], _Task], None]
+) -> None:
+    """Kill a worker that has been on one file longer than ``limit`` seconds; that file
+    gets a diagnostic (never cached), the worker's other files run again."""
+    started = worker.state[1]
+    index = int(worker.state[0])
+    if not started or started != worker.state[1] or worker.stopped:
+        return  # idle, or it moved on while we read
+    if time.monotonic() - started <= limit or not worker.process.is_alive():
+        return
+    task = worker.tasks[index]
+    if task.rel in worker.done:
+        return
+    worker.process.kill()
+    worker.stopped = True
+    worker.done.add(task.rel)
+    message = (
+        f"took longer than max-file-time ({job.time_limit:g} s) to analyze; its worker was stopped"
+    )
+    settle((task.rel, _FAILED, (), ((None, None, message),)), task)
+
+
+def _worker(sender: Connection, job: _Job, tasks: list[_Task], immediate: bool, state: Any) -> None:
+    """A worker process: answer every task, sending answers in small batches, and say
+    in ``state`` which task it is on since when."""
     batch: list[tuple[Any, ...]] = []
     last = time.monotonic()
-    for task in tasks:
+    for index, task in enumerate(tasks):
+        state[1] = 0.0
+        state[0] = index
+        state[1] = time.monotonic()
         batch.append(_process(job, task))
         now = time.monotonic()
         if immediate or len(batch) >= _SEND_BATCH or now - last >= _SEND_EVERY:
             sender.send(batch)
             batch, last = [], now
+    state[1] = 0.0
     if batch:
         sender.send(batch)
     sender.close()

@@ -97,8 +97,8 @@ def test_bad_config_exits_2_with_one_line(
     assert (code, out) == (2, "")
     assert err == (
         f"portscan: {config}:2: colour: unknown key (expected one of: include, exclude, "
-        "fail-on, select, ignore, baseline, max-file-size, rules, hosts, services, ranges, "
-        "reserved, severity)\n"
+        "fail-on, select, ignore, baseline, max-file-size, max-file-time, rules, hosts, "
+        "services, ranges, reserved, severity)\n"
     )
 
 

@@ -35,6 +35,26 @@ ai = [3020, 3029]
 """
 
 
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        pytest.param('"5s"', 5.0, id="seconds"),
+        pytest.param('"500ms"', 0.5, id="milliseconds"),
+        pytest.param('" 2.5 s "', 2.5, id="spaces"),
+        pytest.param('"3"', 3.0, id="string-number"),
+        pytest.param("2", 2.0, id="integer"),
+        pytest.param("0.25", 0.25, id="float"),
+    ],
+)
+def test_max_file_time(tmp_path: Path, value: str, seconds: float) -> None:
+    config = parse_config(f"max-file-time = {value}\n", tmp_path / "portscan.toml")
+    assert config.max_file_time == seconds
+
+
+def test_max_file_time_defaults_to_five_seconds(tmp_path: Path) -> None:
+    assert parse_config("", tmp_path / "portscan.toml").max_file_time == 5.0
+
+
 def test_full_config_is_read(tmp_path: Path) -> None:
     config = parse_config(FULL, tmp_path / "portscan.toml")
     assert config.exclude == ("legacy/**",)
@@ -107,6 +127,15 @@ def test_rules_folders_resolve_against_the_config_file(tmp_path: Path) -> None:
         ),
         pytest.param('fail-on = "fatal"\n', "fail-on: must be one of error", id="fail-on"),
         pytest.param('max-file-size = "lots"\n', "max-file-size: must be a size", id="size"),
+        pytest.param(
+            'max-file-time = "5m"\n',
+            "portscan.toml:1: max-file-time: must be a duration such as 5s, 500ms or 2.5",
+            id="time-unit",
+        ),
+        pytest.param("max-file-time = 0\n", "max-file-time: must be a duration", id="time-zero"),
+        pytest.param("max-file-time = -1\n", "max-file-time: must be a duration", id="time-neg"),
+        pytest.param("max-file-time = inf\n", "max-file-time: must be a duration", id="time-inf"),
+        pytest.param("max-file-time = true\n", "max-file-time: must be a duration", id="time-bool"),
         pytest.param(
             "\n[hosts.gpu]\nservices = { llm = 70000 }\n",
             "portscan.toml:3: hosts.gpu.services.llm: must be a port number",

@@ -288,7 +288,7 @@ def test_long_implicit_concatenation_is_read() -> None:
 
 
 def test_recursion_error_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
-    def too_deep(path: str, text: str) -> list[PortFact]:
+    def too_deep(path: str, text: str, deadline: float | None) -> list[PortFact]:
         raise RecursionError
 
     monkeypatch.setattr(python, "_facts", too_deep)

@@ -119,6 +119,47 @@ def test_crashing_parser_costs_one_file(monorepo: Path, monkeypatch: pytest.Monk
     assert paths == {f.location.path for f in baseline.graph.facts} - {victim}
 
 
+def test_a_worker_stuck_on_one_file_is_stopped(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work that never looks at the deadline (here: a sleep) is stopped from outside
+    after max-file-time: that file is one error, never cached; every other file is read,
+    the stuck worker's unread files by a new worker."""
+    import dataclasses
+    import time
+
+    from portscan.extractors import python
+
+    config = dataclasses.replace(load_config(monorepo), max_file_time=0.2)
+    reports: list[RunReport] = []
+    baseline = scan(monorepo, config, jobs=1)
+    victim = sorted(f.location.path for f in baseline.graph.facts if f.extractor == "python")[0]
+    original = python.extract
+
+    def stuck(path: str, text: str, *args: object) -> object:
+        if path == victim:
+            time.sleep(60)
+        return original(path, text, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(python, "extract", stuck)
+    monkeypatch.setattr(extract, "POOL_MIN_FILES", 1)
+    cache = monorepo.parent / "stuck-cache"
+    for _ in range(2):  # the second run reads the victim again: its error was not cached
+        reports.clear()
+        result = scan(monorepo, config, jobs=2, cache_dir=cache, report=reports.append)
+        assert [(e.path, e.line, e.message) for e in result.errors] == [
+            (
+                victim,
+                None,
+                "took longer than max-file-time (0.2 s) to analyze; its worker was stopped",
+            )
+        ]
+        paths = {f.location.path for f in result.graph.facts}
+        assert paths == {f.location.path for f in baseline.graph.facts} - {victim}
+    stats = reports[0].extraction
+    assert (stats.files - stats.stat_hits - stats.hash_hits, stats.extracted) == (1, 0)
+
+
 # -- the plan --------------------------------------------------------------------------------
 
 

@@ -32,6 +32,10 @@ class ExtractOptions:
 
     #: Extra folders of tree-sitter queries (config ``rules``), absolute paths.
     rule_dirs: tuple[str, ...] = ()
+    #: When this file's extraction must end (``time.monotonic()``), set per file by the
+    #: caller from config ``max-file-time``; None: no limit. Not part of the cache key: a
+    #: file past its deadline raises ``deadline.TimeLimitExceeded``, which is never cached.
+    deadline: float | None = None
 
 
 DEFAULT_OPTIONS = ExtractOptions()

@@ -143,7 +143,7 @@ def _rule_facts(
     is_test = path.endswith("_test.go")
     facts: list[PortFact] = []
     seen: set[tuple[int, int]] = set()
-    for match in run_rules("go", source.text, options.rule_dirs, root=root):
+    for match in run_rules("go", source.text, options.rule_dirs, root, options.deadline):
         if (match.start, match.end) in seen:
             continue
         seen.add((match.start, match.end))
@@ -202,11 +202,15 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     from portscan.extractors.queries import parse, syntax_error_line
 
     source = _Source(text)
-    root = parse("go", source.data)
+    root = parse("go", source.data, options.deadline)
     index = LineIndex(text)
     facts = _rule_facts(path, source, root, index, options)
     facts.extend(_url_facts(path, source, root, index))
     diagnostics: tuple[Diagnostic, ...] = ()
     if _nothing_parses(root):
-        diagnostics = (Diagnostic(path, syntax_error_line(root), "invalid Go: nothing parses"),)
+        diagnostics = (
+            Diagnostic(
+                path, syntax_error_line(root, options.deadline), "invalid Go: nothing parses"
+            ),
+        )
     return Extraction(sorted_facts(facts), diagnostics)

@@ -66,6 +66,7 @@ from portscan.extractors.base import (
     parse_port,
     sorted_facts,
 )
+from portscan.extractors.deadline import check as check_deadline
 from portscan.model import TAG_TEST, Diagnostic, Extraction, Location, PortFact, Role
 
 NAME = "python"
@@ -638,12 +639,16 @@ _LEAVE_FUNCTION = 1
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
-def _collect(tree: ast.Module, source: _Source) -> list[_Candidate]:
+def _collect(tree: ast.Module, source: _Source, deadline: float | None) -> list[_Candidate]:
     """One walk over the tree, parents before children and in source order, without
     recursion; the walk only dispatches to a :class:`_Collector`."""
     collector = _Collector(source)
     stack: list[tuple[ast.AST, int] | int] = [(tree, 0)]
+    steps = 0
     while stack:
+        steps += 1
+        if steps % 4096 == 0:
+            check_deadline(deadline)
         item = stack.pop()
         if item == _LEAVE_CLASS:
             collector.leave_class()
@@ -707,11 +712,11 @@ def _parse(source: str) -> ast.Module:
         raise ExtractError(f"invalid Python: {error}") from None
 
 
-def _facts(path: str, text: str) -> list[PortFact]:
+def _facts(path: str, text: str, deadline: float | None = None) -> list[PortFact]:
     """Parse, collect candidates, and place them: the whole job for one file."""
     bom = 1 if text.startswith("\ufeff") else 0  # CPython refuses it in a str: not code
     source = _Source(text[bom:])
-    candidates = _collect(_parse(source.text), source)
+    candidates = _collect(_parse(source.text), source, deadline)
     if not candidates:
         return []
     index = LineIndex(text)
@@ -737,7 +742,7 @@ def _facts(path: str, text: str) -> list[PortFact]:
 def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> Extraction:
     """Every port the file's code states; a syntax error is a Diagnostic."""
     try:
-        facts = _facts(path, text)
+        facts = _facts(path, text, options.deadline)
     except RecursionError:  # not reached within MAX_NESTING: a guard, not a path
         return Extraction(diagnostics=(Diagnostic(path, None, _TOO_DEEP),))
     except ExtractError as error:

@@ -28,12 +28,15 @@ import hashlib
 import itertools
 import re
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portscan.extractors.base import ExtractError, is_port_name, parse_port
+from portscan.extractors.deadline import TimeLimitExceeded
+from portscan.extractors.deadline import check as check_deadline
 from portscan.model import Role
 
 if sys.version_info >= (3, 11):
@@ -283,34 +286,97 @@ class _Offsets:
         return bisect.bisect_left(self._starts, byte_offset)
 
 
-def parse(grammar: str, source: bytes) -> Node:
+#: Bytes handed to tree-sitter's parser per read when a deadline is set.
+_READ_BYTES = 64 * 1024
+#: Query matching over a tree of more source bytes than this runs in slices of this many
+#: bytes, with a deadline check between them (a megabyte of error nodes takes seconds).
+MATCH_SLICE_BYTES = 256 * 1024
+
+
+def parse(grammar: str, source: bytes, deadline: float | None = None) -> Node:
+    """The syntax tree of ``source``. With a ``deadline``, the parser reads the source
+    in pieces and is handed the end of the input once the deadline has passed (an
+    exception cannot stop tree-sitter's parse): then TimeLimitExceeded."""
     from tree_sitter import Parser
 
-    tree = Parser(language(grammar)).parse(source)
+    parser = Parser(language(grammar))
+    if deadline is None:
+        return parser.parse(source).root_node
+    late = False
+
+    def read(offset: int, _point: tuple[int, int]) -> bytes:
+        nonlocal late
+        if time.monotonic() > deadline:
+            late = True
+            return b""
+        return source[offset : offset + _READ_BYTES]
+
+    tree = parser.parse(read)
+    if late:
+        raise TimeLimitExceeded
     return tree.root_node
 
 
+def query_matches(
+    query: Query,
+    root: Node,
+    deadline: float | None = None,
+    slice_bytes: int = MATCH_SLICE_BYTES,
+) -> list[tuple[int, dict[str, list[Node]]]]:
+    """``QueryCursor(query).matches(root)``, in document order; under a deadline, a large
+    tree is matched slice by slice (a match that spans two slices is kept once)."""
+    from tree_sitter import QueryCursor
+
+    end = root.end_byte
+    if deadline is None or end <= slice_bytes:
+        found = QueryCursor(query).matches(root)
+        check_deadline(deadline)
+        return found
+    matches: list[tuple[int, dict[str, list[Node]]]] = []
+    seen: set[tuple[object, ...]] = set()
+    for start in range(root.start_byte, end, slice_bytes):
+        check_deadline(deadline)
+        cursor = QueryCursor(query)
+        cursor.set_byte_range(start, min(end, start + slice_bytes))
+        for pattern, captures in cursor.matches(root):
+            key = (
+                pattern,
+                *(
+                    (name, *((n.start_byte, n.end_byte) for n in nodes))
+                    for name, nodes in sorted(captures.items())
+                ),
+            )
+            if key not in seen:
+                seen.add(key)
+                matches.append((pattern, captures))
+    check_deadline(deadline)
+    return matches
+
+
 def run_rules(
-    grammar: str, text: str, extra_dirs: tuple[str, ...] = (), root: Node | None = None
+    grammar: str,
+    text: str,
+    extra_dirs: tuple[str, ...] = (),
+    root: Node | None = None,
+    deadline: float | None = None,
 ) -> Iterator[RuleMatch]:
     """Every match of every rule for ``grammar`` in ``text``.
 
     A match yields only when ``@port`` holds a valid port and ``@env`` (if the rule asks)
-    names a port. Offsets are character offsets into ``text``.
+    names a port. Offsets are character offsets into ``text``. Past ``deadline``:
+    TimeLimitExceeded.
     """
     source = text.encode("utf-8", "surrogatepass")
     if root is None:
-        root = parse(grammar, source)
+        root = parse(grammar, source, deadline)
     offsets = _Offsets(text)
-    from tree_sitter import QueryCursor
-
     rules = load_rules(GRAMMARS[grammar], extra_dirs)
     if not rules:
         return
     rule_set = compiled_rules(grammar, rules)
     owner = rule_set.rule_of_pattern
     # Rule by rule, each in document order: the order of one query per rule.
-    found = sorted(QueryCursor(rule_set.query).matches(root), key=lambda m: owner[m[0]])
+    found = sorted(query_matches(rule_set.query, root, deadline), key=lambda m: owner[m[0]])
     for pattern, captures in found:
         rule = rules[owner[pattern]]
         port_nodes = captures.get("port")
@@ -341,13 +407,17 @@ def run_rules(
         )
 
 
-def syntax_error_line(root: Node) -> int | None:
+def syntax_error_line(root: Node, deadline: float | None = None) -> int | None:
     """The 1-based line of the first ERROR node, or None when the tree is clean."""
     if not root.has_error:
         return None
     stack = [root]
+    visited = 0
     while stack:
         node = stack.pop()
+        visited += 1
+        if visited % 4096 == 0:
+            check_deadline(deadline)
         if node.type == "ERROR" or node.is_missing:
             return int(node.start_point[0]) + 1
         stack.extend(reversed(node.children))
@@ -367,6 +437,7 @@ __all__ = [
     "language",
     "load_rules",
     "parse",
+    "query_matches",
     "rules_fingerprint",
     "run_rules",
     "syntax_error_line",

@@ -640,15 +640,17 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     """
     if _needs_shebang(path.rsplit("/", 1)[-1]) and not is_shell_script(text):
         return Extraction()
-    from tree_sitter import QueryCursor
+    from portscan.extractors.queries import parse, query_matches, run_rules, syntax_error_line
 
-    from portscan.extractors.queries import parse, run_rules, syntax_error_line
-
+    deadline = options.deadline
     source = _Source(_NEWLINE.sub("\n", text))
-    root = parse("bash", parser_bytes(source.text))
+    root = parse("bash", parser_bytes(source.text), deadline)
     index = LineIndex(source.text)
     lines = split_lines(source.text)
-    captures = QueryCursor(_nodes_query()).captures(root)
+    captures: dict[str, list[Node]] = {}
+    for _, matched in query_matches(_nodes_query(), root, deadline):
+        for name, nodes in matched.items():
+            captures.setdefault(name, []).extend(nodes)
 
     heredocs = [
         found
@@ -667,7 +669,7 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
             match.target,
             tags=match.rule.tags,
         )
-        for match in run_rules("bash", source.text, options.rule_dirs, root=root)
+        for match in run_rules("bash", source.text, options.rule_dirs, root, deadline)
     ]
     for command in captures.get("command", []):
         has_digits = _DIGIT.search(source.data, command.start_byte, command.end_byte)
@@ -690,6 +692,8 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
         diagnostics.extend(embedded.diagnostics)
     if _nothing_parses(root):
         diagnostics.append(
-            Diagnostic(path, syntax_error_line(root), "invalid shell script: nothing parses")
+            Diagnostic(
+                path, syntax_error_line(root, deadline), "invalid shell script: nothing parses"
+            )
         )
     return Extraction(sorted_facts(facts), tuple(diagnostics))

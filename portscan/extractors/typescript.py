@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 from portscan.extractors import queries, urls
 from portscan.extractors.base import (
     DEFAULT_OPTIONS,
-    PORTISH,
     ExtractOptions,
     LineIndex,
     sorted_facts,
@@ -43,8 +42,22 @@ if TYPE_CHECKING:
 
 NAME = "typescript"
 
-#: PORTISH, plus ``.listen(`` so that ``app.listen(3000)`` alone still gets parsed.
-PREFILTER: re.Pattern[bytes] = re.compile(PORTISH.pattern + rb"|\.listen\(")
+#: The bytes without which no rule and no URL yields a fact, so that a file without them
+#: is never parsed (starting the parser costs more than most files). Every rule needs a
+#: name whose last word is ``port`` as :func:`base.is_port_name` splits names (an @env
+#: that must name a port, a port-property key: ``port``, ``apiPort``, ``API_PORT``,
+#: ``'dev-port'``; not ``Portal``, ``Ported``, ``viewPorts``, ``REPORT``, ``import``), a
+#: ``.listen(`` call, or a URL with an explicit port (``://host:3025``, the authority as
+#: :mod:`urls` reads it). Stricter than PORTISH, whose ``:\d{2,5}`` also passes
+#: ``{ x:16 }`` and ``"09:30"``: every file this passes, PORTISH + ``.listen(`` passes too.
+#: House rules (config ``rules``) see only the files this passes, as before.
+PREFILTER: re.Pattern[bytes] = re.compile(
+    rb"p(?<![A-Za-z0-9]p)ort(?![A-Za-z0-9])"  # port, api_port, 'dev-port'; not import, portal
+    rb"|Port(?![A-Za-z0-9])"  # Port, apiPort, HTTPPort; not Portal, Ports
+    rb"|P(?<![A-Z]P)ORT(?![A-Za-z0-9])"  # PORT, API_PORT, apiPORT; not REPORT, PORTAL
+    rb"|://[^\s/?#'\"`<>]*:\d{2,5}\b"  # http://localhost:3025, ws://[::1]:8080
+    rb"|\.listen\("
+)
 
 _TYPESCRIPT_SUFFIXES = (".ts", ".mts", ".cts")
 _SCRIPT_SUFFIXES = (*_TYPESCRIPT_SUFFIXES, ".tsx", ".js", ".jsx", ".mjs", ".cjs")
@@ -146,8 +159,11 @@ def target_host(raw: str | None) -> str | None:
     return raw if match is None else match.group(1).strip("[]")
 
 
-def _rule_hits(block: CodeBlock, root: Node, rule_dirs: tuple[str, ...]) -> Iterator[_Hit]:
-    for match in queries.run_rules(block.grammar, block.text, rule_dirs, root=root):
+def _rule_hits(block: CodeBlock, root: Node, options: ExtractOptions) -> Iterator[_Hit]:
+    rules = queries.run_rules(
+        block.grammar, block.text, options.rule_dirs, root=root, deadline=options.deadline
+    )
+    for match in rules:
         yield _Hit(
             start=match.start,
             end=match.end,
@@ -167,14 +183,15 @@ def _fragment_query(grammar: str) -> Query:
     return query
 
 
-def _url_hits(block: CodeBlock, root: Node, source: bytes) -> Iterator[_Hit]:
+def _url_hits(
+    block: CodeBlock, root: Node, source: bytes, deadline: float | None
+) -> Iterator[_Hit]:
     """``scheme://host:port`` in string and template fragments (never in comments)."""
-    from tree_sitter import QueryCursor
-
-    captures = QueryCursor(_fragment_query(block.grammar)).captures(root)
+    found = queries.query_matches(_fragment_query(block.grammar), root, deadline)
+    fragments = [node for _, captures in found for node in captures["fragment"]]
     ascii_only = block.text.isascii()
     byte_at = char_at = 0  # fragments come in document order: convert offsets incrementally
-    for node in sorted(captures.get("fragment", []), key=lambda n: n.start_byte):
+    for node in sorted(fragments, key=lambda n: n.start_byte):
         raw = source[node.start_byte : node.end_byte]
         if b"://" not in raw:
             continue
@@ -198,16 +215,18 @@ def _nothing_parses(root: Node) -> bool:
     return bool(named) and all(child.type == "ERROR" for child in named)
 
 
-def _scan(block: CodeBlock, rule_dirs: tuple[str, ...]) -> tuple[list[_Hit], int | None]:
+def _scan(block: CodeBlock, options: ExtractOptions) -> tuple[list[_Hit], int | None]:
     """The hits of one block, one per literal, and the block line of a fatal syntax error."""
     source = block.text.encode("utf-8", "surrogatepass")
-    root = queries.parse(block.grammar, source)
+    root = queries.parse(block.grammar, source, options.deadline)
     best: dict[tuple[int, int], _Hit] = {}
-    for hit in [*_rule_hits(block, root, rule_dirs), *_url_hits(block, root, source)]:
+    hits = [*_rule_hits(block, root, options), *_url_hits(block, root, source, options.deadline)]
+    for hit in hits:
         current = best.get((hit.start, hit.end))
         if current is None or hit.rank > current.rank:
             best[(hit.start, hit.end)] = hit
-    error_line = queries.syntax_error_line(root) if _nothing_parses(root) else None
+    nothing_parses = _nothing_parses(root)
+    error_line = queries.syntax_error_line(root, options.deadline) if nothing_parses else None
     return list(best.values()), error_line
 
 
@@ -222,7 +241,7 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
     for block in code_blocks(path, text):
-        hits, error_line = _scan(block, options.rule_dirs)
+        hits, error_line = _scan(block, options)
         for hit in hits:
             line, col = index.position(block.start + hit.start)
             facts.append(

@@ -95,14 +95,14 @@ def extract_file(
     return extract_data(rel, data, extractors, options, time_limit)
 
 
-def read_file(root: Path, rel: str, max_size: int) -> bytes | FileOutcome:
+def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
     """The bytes of one file, or the outcome that says why they cannot be read.
 
     The file is opened once and everything else is asked of the open file, so a path that
     changes after discovery cannot slip past a check: a FIFO is refused without waiting
     for a writer, a folder is never read, and at most ``max_size + 1`` bytes are read, so
     a file that grows past the limit is refused too."""
-    path = root / rel
+    path = os.path.join(root, rel)  # not pathlib: this runs once per file of the tree
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK)
         try:

@@ -10,9 +10,11 @@ The warm path (every file unchanged) imports no extractor and reads no file: it 
 one cache file and compares ``stat`` results. Extractors, and through them the parsers,
 are imported only when a file has to be read.
 
-A cold scan of many files runs in worker processes (``jobs``). Parsers cost a lot to
-start (importing tree-sitter, compiling its queries) and little per file, so files
-are planned onto workers by the extractors that claim them, each group kept on as few
+A cold scan of many files runs in worker processes (``jobs``). Which extractors claim a
+file is asked there too (it imports every extractor and calls each one's ``matches``:
+serial work the parent would otherwise do for every file of the tree). A tree-sitter
+grammar costs a lot to start (its queries compile) and little per file, so files are
+planned onto workers by the parser their name suggests, each group kept on as few
 workers as the balance allows; within a worker the largest files go first. Below
 :data:`POOL_MIN_FILES` files to read no pool is started at all.
 """
@@ -23,7 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -54,15 +56,23 @@ _SEND_EVERY = 0.05
 #: ... or once it holds this many.
 _SEND_BATCH = 64
 
-#: Scheduling estimates per extractor, in milliseconds: the cost of starting its parser
-#: in a process (imports, query compilation) and of one KiB of a file it claims (the
-#: prefilter, and parsing the share of files that pass it). They only decide which
-#: worker reads which file, never what a file yields.
-_START_MS: dict[str, float] = {"typescript": 600.0, "shell": 300.0, "go": 100.0}
-_KIB_MS: dict[str, float] = {"python": 0.4, "typescript": 0.06, "shell": 0.08, "go": 0.06}
+#: Planning groups: the parser a file's name suggests it starts. A tree-sitter grammar is
+#: one group (its queries compile once per process); everything else is "other". They
+#: only decide which worker reads which file, never what a file yields.
+_GROUP_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("typescript", (".ts", ".mts", ".cts")),
+    ("tsx", (".tsx", ".js", ".jsx", ".mjs", ".cjs", ".svelte", ".vue", ".astro")),
+    ("shell", (".sh", ".bash")),
+    ("go", (".go",)),
+)
+#: Scheduling estimates per group, in milliseconds: the cost of starting its parser in a
+#: process (imports, query compilation) and of one KiB of a file (the prefilter, and
+#: parsing the share of files that pass it).
+_START_MS: dict[str, float] = {"typescript": 150.0, "tsx": 150.0, "shell": 60.0, "go": 25.0}
+_KIB_MS: dict[str, float] = {"typescript": 0.06, "tsx": 0.06, "shell": 0.08, "go": 0.06}
 _FILE_MS = 0.05
 _KIB_MS_OTHER = 0.05
-#: A group is spread over more workers only if that finishes over 10% sooner.
+#: A group is spread over more workers only if it exceeds a fair share by over 10%.
 _SPLIT_GAIN = 0.10
 
 #: A parallel scan stops a worker that has been on one file this many times its
@@ -75,6 +85,7 @@ _WATCH_EVERY = 0.25
 _FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable or too slow; never cached
 _SAME = 1  # (rel, _SAME, digest): the same bytes as the cached entry
 _NEW = 2  # (rel, _NEW, digest, parsers, facts, diagnostics)
+_UNCLAIMED = 3  # (rel, _UNCLAIMED): no extractor reads this path
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +138,8 @@ class _Task:
     size: int
     stat: Stat | None  # taken before the file is read; None when stat failed
     known: bytes | None  # the digest of a cached entry whose stat no longer matches
-    names: tuple[str, ...] = ()  # the extractors that claim the file
+    #: The extractors that claim the file, when an earlier run knew; None: ask.
+    names: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,20 +183,14 @@ def extract_all(
     prefix = str(root) + os.sep
     outcomes: dict[str, _Outcome] = {}
     tasks: list[_Task] = []
-    claimed: list[str] = []
+    candidates: list[str] = []  # files an extractor may claim, in scan order
     stat_hits = 0
     for rel in files:
         record = records.get(rel, _UNKNOWN)
         if record is None:
             continue  # no extractor claims this path
-        names: tuple[str, ...] = ()  # found out below for the files that are read
-        if record is _UNKNOWN:
-            names = claimed_names(rel)
-            if not names:
-                if store is not None:
-                    store.put(rel, None)
-                continue
-        claimed.append(rel)
+        candidates.append(rel)
+        names = _known_names(record)
         try:
             found = os.stat(prefix + rel)
         except OSError:
@@ -198,18 +204,21 @@ def extract_all(
         else:
             known = None if cached is None else record[4]
             tasks.append(_Task(rel, stat[0], stat, known, names))
-    tasks = [t if t.names else replace(t, names=claimed_names(t.rel)) for t in tasks]
-    total = len(claimed)
+    total = len(candidates)
     if progress is not None:
         progress(Progress(stat_hits, total, 0))
 
     counts: dict[str, int] = {}
-    hash_hits = extracted = 0
+    hash_hits = extracted = unclaimed = 0
 
     def settle(answer: tuple[Any, ...], task: _Task) -> None:
-        nonlocal hash_hits, extracted
+        nonlocal hash_hits, extracted, unclaimed
         rel, kind = answer[0], answer[1]
-        if kind == _FAILED:  # unreadable now: reported, and forgotten by the cache
+        if kind == _UNCLAIMED:
+            unclaimed += 1
+            if store is not None:
+                store.put(rel, None)
+        elif kind == _FAILED:  # unreadable now: reported, and forgotten by the cache
             outcomes[rel] = _Outcome(
                 False, decode_facts(rel, answer[2]), decode_diagnostics(rel, answer[3])
             )
@@ -237,7 +246,7 @@ def extract_all(
             if store is not None:
                 store.put(rel, record)
         if progress is not None:
-            progress(Progress(len(outcomes), total, extracted))
+            progress(Progress(len(outcomes) + unclaimed, total, extracted))
 
     workers = 0
     if tasks:
@@ -249,6 +258,7 @@ def extract_all(
             for task in tasks:
                 settle(_process(job, task), task)
 
+    claimed = [rel for rel in candidates if rel in outcomes]
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
     parsed = 0
@@ -262,7 +272,7 @@ def extract_all(
         store.keep_only(files)
         note = store.save()
     stats = ExtractStats(
-        files=total,
+        files=len(claimed),
         stat_hits=stat_hits,
         hash_hits=hash_hits,
         extracted=extracted,
@@ -271,7 +281,7 @@ def extract_all(
         cache="off" if store is None else store.state,
         cache_note=note,
     )
-    return Extracted(tuple(facts), tuple(diagnostics), total, parsed, stats)
+    return Extracted(tuple(facts), tuple(diagnostics), len(claimed), parsed, stats)
 
 
 class _Outcome(NamedTuple):
@@ -305,6 +315,14 @@ def _open(rel: str, record: Any) -> _Outcome | None:
         return None
 
 
+def _known_names(record: Any) -> tuple[str, ...] | None:
+    """The extractors that claim a file, from its cache entry: known when they parsed it
+    (a prefilter that found nothing leaves no names behind)."""
+    if type(record) is tuple and len(record) == 8 and type(record[5]) is tuple and record[5]:
+        return record[5]
+    return None
+
+
 def claimed_names(rel: str) -> tuple[str, ...]:
     """The names of the extractors that claim ``rel`` (importing them on first use)."""
     from portscan.extractors import claimed_by
@@ -316,23 +334,25 @@ def claimed_names(rel: str) -> tuple[str, ...]:
 
 
 def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
-    """Read one file, compare it with its cached digest, extract it if it changed."""
+    """Ask which extractors claim one file, read it, compare it with its cached digest,
+    extract it if it changed."""
     from portscan.api import FileOutcome, extract_data, read_file
     from portscan.extractors import EXTRACTORS
 
     rel = task.rel
-    root = Path(job.root)
-    data = read_file(root, rel, job.max_size)
+    names = task.names if task.names is not None else claimed_names(rel)
+    if not names:
+        return (rel, _UNCLAIMED)
+    data = read_file(job.root, rel, job.max_size)
     if isinstance(data, FileOutcome):
         facts, diagnostics = encode_outcome(rel, data.extraction.facts, data.extraction.diagnostics)
         return (rel, _FAILED, facts, diagnostics)
     digest = file_digest(data)
     if digest == task.known:
         return (rel, _SAME, digest)
-    by_name = {extractor.NAME: extractor for extractor in EXTRACTORS.values()}
-    extractors = [by_name[name] for name in task.names]
+    extractors = [EXTRACTORS[name] for name in names]
     outcome = extract_data(rel, data, extractors, job.options, job.time_limit)
-    parsers = task.names if outcome.parsed else ()
+    parsers = names if outcome.parsed else ()
     facts, diagnostics = encode_outcome(
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
@@ -344,15 +364,27 @@ def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
 # -- many files in worker processes -----------------------------------------------------------
 
 
+def plan_group(rel: str) -> str:
+    """The planning group of a file: the tree-sitter grammar its name suggests, or
+    "other"."""
+    name = rel.rsplit("/", 1)[-1]
+    for group, suffixes in _GROUP_SUFFIXES:
+        if name.endswith(suffixes):
+            return group
+    return "other"
+
+
 def plan(
     tasks: Sequence[_Task], families: Sequence[tuple[str, ...]], jobs: int
 ) -> list[list[_Task]]:
     """Tasks onto at most ``jobs`` workers, largest files first within each.
 
-    Files are grouped by the extractors that claim them. Group by group, largest first,
+    Files are grouped by family (their planning groups). Group by group, largest first,
     each goes to the k least loaded workers, paying its start-up cost (imports, query
-    compilation) in each: k is the smallest number whose estimated finish time is within
-    :data:`_SPLIT_GAIN` of the best, so a group is split only when that clearly pays.
+    compilation) in each. A group is split only when it cannot fit one worker's fair
+    share of all the work (the total over ``jobs``, :data:`_SPLIT_GAIN` allowed): k is
+    the smallest number of workers whose share of it fits. Splitting every group that
+    would merely finish sooner on its own would start each parser in every worker.
     """
     groups: dict[tuple[str, ...], list[int]] = {}
     for index, family in enumerate(families):
@@ -367,14 +399,14 @@ def plan(
     def total(family: tuple[str, ...]) -> float:
         return start_of(family) + sum(costs[i] for i in groups[family])
 
+    fair = sum(total(family) for family in groups) / jobs * (1 + _SPLIT_GAIN)
     for family in sorted(groups, key=lambda f: (-total(f), f)):
         start = start_of(family)
         work = total(family) - start
-        order = sorted(range(jobs), key=lambda b: (loads[b], b))
-        spans = [max(loads[b] for b in order[:k]) + start + work / k for k in range(1, jobs + 1)]
-        best = min(spans)
-        k = next(k for k, span in enumerate(spans, 1) if span <= best * (1 + _SPLIT_GAIN))
-        targets = order[:k]
+        k = 1
+        while k < jobs and start + work / k > fair:
+            k += 1
+        targets = sorted(range(jobs), key=lambda b: (loads[b], b))[:k]
         for b in targets:
             loads[b] += start
         for index in sorted(groups[family], key=lambda i: (-costs[i], tasks[i].rel)):
@@ -401,7 +433,7 @@ def _run_pool(
     diagnostic; so does a worker stopped for staying on one file too long. The files it
     had not reached run again. Returns the workers started."""
     by_rel = {task.rel: task for task in tasks}
-    pending = plan(tasks, [task.names for task in tasks], jobs)
+    pending = plan(tasks, [(plan_group(task.rel),) for task in tasks], jobs)
     started = 0
     immediate = False  # after a crash, answers are sent one by one to find the culprit
     while pending:

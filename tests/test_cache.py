@@ -509,6 +509,34 @@ def test_warm_scan_imports_no_parser(
     assert "cache warm" in done.stderr
 
 
+def test_rereading_an_edited_file_imports_only_its_extractor(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache remembers which extractors parsed a file: after an edit, only those are
+    imported (what a pre-commit hook pays), not every extractor to ask which claim it."""
+    folder = tmp_path / "cache"
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    run(tree, folder)
+    edited = tree / "services/mana-auth/src/config.ts"
+    edited.write_text(edited.read_text() + "// edited\n")
+    probe = (
+        "import sys; from portscan.cli import main; "
+        f"code = main(['scan', {str(tree)!r}, '--cache-dir', {str(folder)!r}, '--stats']); "
+        "print(sorted(m for m in sys.modules if m.startswith('portscan.extractors.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == str(
+        [
+            "portscan.extractors.base",
+            "portscan.extractors.deadline",
+            "portscan.extractors.queries",
+            "portscan.extractors.typescript",
+            "portscan.extractors.urls",
+        ]
+    )
+    assert " 1 extracted" in done.stderr
+
+
 # -- the encoding of facts -------------------------------------------------------------------------
 
 

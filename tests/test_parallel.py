@@ -16,7 +16,7 @@ import pytest
 from portscan import extract
 from portscan.api import scan
 from portscan.config import load_config
-from portscan.extract import ExtractStats, Progress, RunReport, _Task, plan
+from portscan.extract import ExtractStats, Progress, RunReport, _Task, plan, plan_group
 from portscan.model import ScanResult
 from portscan.progress import ProgressBar, render_bar, render_stats, run_settings
 
@@ -195,6 +195,31 @@ def test_plan_splits_a_group_too_large_for_one_worker() -> None:
     bins = plan(tasks, [("python",)] * 200, 2)
     assert len(bins) == 2
     assert abs(len(bins[0]) - len(bins[1])) <= 1
+
+
+@pytest.mark.parametrize(
+    ("rel", "group"),
+    [
+        pytest.param("web/src/api.ts", "typescript", id="ts"),
+        pytest.param("web/src/App.svelte", "tsx", id="svelte"),
+        pytest.param("web/vite.config.mjs", "tsx", id="mjs"),
+        pytest.param("scripts/start.sh", "shell", id="shell"),
+        pytest.param("cmd/main.go", "go", id="go"),
+        pytest.param("services/api/main.py", "other", id="python"),
+        pytest.param("README.md", "other", id="markdown"),
+    ],
+)
+def test_plan_group(rel: str, group: str) -> None:
+    assert plan_group(rel) == group
+
+
+def test_each_grammar_starts_in_one_worker() -> None:
+    """TypeScript and TSX queries compile separately: with two workers and about as much
+    of each, each worker starts one grammar."""
+    tasks = [task(f"f{i}.ts", 2000) for i in range(300)]
+    tasks += [task(f"c{i}.svelte", 2000) for i in range(300)]
+    bins = plan(tasks, [(plan_group(t.rel),) for t in tasks], 2)
+    assert sorted(sorted({plan_group(t.rel) for t in b}) for b in bins) == [["tsx"], ["typescript"]]
 
 
 def test_plan_with_one_job_is_one_bin() -> None:

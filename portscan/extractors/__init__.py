@@ -1,47 +1,57 @@
 """The extractors, one module per file format, listed in one literal dict.
 
-Each module satisfies :class:`portscan.extractors.base.Extractor`. Modules import their
-parsers lazily, so importing this registry is cheap.
+Each module satisfies :class:`portscan.extractors.base.Extractor`. The registry names
+the modules and imports one the first time it is looked up: a scan that re-reads five
+edited TypeScript files imports the TypeScript extractor and nothing else, and importing
+``portscan.extractors.base`` costs no extractor at all. Asking which extractors claim a
+path (:func:`claimed_by`) needs every ``matches`` and so imports them all.
 """
 
 from __future__ import annotations
 
-from portscan.extractors import (
-    caddy,
-    cloudflared,
-    compose,
-    dockerfile,
-    dotenv,
-    golang,
-    launchd,
-    markdown,
-    nginx,
-    packagejson,
-    prometheus,
-    python,
-    shell,
-    systemd,
-    typescript,
-)
+import importlib
+from collections.abc import Iterator, Mapping
+from typing import cast
+
 from portscan.extractors.base import Extractor
 
-EXTRACTORS: dict[str, Extractor] = {
-    "python": python,
-    "compose": compose,
-    "launchd": launchd,
-    "shell": shell,
-    "typescript": typescript,
-    "packagejson": packagejson,
-    "go": golang,
-    "dockerfile": dockerfile,
-    "dotenv": dotenv,
-    "systemd": systemd,
-    "cloudflared": cloudflared,
-    "caddy": caddy,
-    "nginx": nginx,
-    "prometheus": prometheus,
-    "markdown": markdown,
+#: name (the module's ``NAME``) -> module, in the order extractors run on a file.
+_MODULES: dict[str, str] = {
+    "python": "portscan.extractors.python",
+    "compose": "portscan.extractors.compose",
+    "launchd": "portscan.extractors.launchd",
+    "shell": "portscan.extractors.shell",
+    "typescript": "portscan.extractors.typescript",
+    "packagejson": "portscan.extractors.packagejson",
+    "go": "portscan.extractors.golang",
+    "dockerfile": "portscan.extractors.dockerfile",
+    "dotenv": "portscan.extractors.dotenv",
+    "systemd": "portscan.extractors.systemd",
+    "cloudflared": "portscan.extractors.cloudflared",
+    "caddy": "portscan.extractors.caddy",
+    "nginx": "portscan.extractors.nginx",
+    "prometheus": "portscan.extractors.prometheus",
+    "markdown": "portscan.extractors.markdown",
 }
+
+
+class _Registry(Mapping[str, Extractor]):
+    """A read-only mapping of extractor names to their modules, imported on lookup."""
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self._modules = dict(modules)
+
+    def __getitem__(self, name: str) -> Extractor:
+        return cast(Extractor, importlib.import_module(self._modules[name]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+EXTRACTORS: Mapping[str, Extractor] = _Registry(_MODULES)
 
 
 def claimed_by(path: str) -> tuple[Extractor, ...]:

@@ -40,9 +40,22 @@ class _Registry(Mapping[str, Extractor]):
 
     def __init__(self, modules: Mapping[str, str]) -> None:
         self._modules = dict(modules)
+        self._loaded: dict[str, Extractor] = {}
+        self._all: tuple[Extractor, ...] | None = None
 
     def __getitem__(self, name: str) -> Extractor:
-        return cast(Extractor, importlib.import_module(self._modules[name]))
+        loaded = self._loaded.get(name)
+        if loaded is None:
+            loaded = self._loaded[name] = cast(
+                Extractor, importlib.import_module(self._modules[name])
+            )
+        return loaded
+
+    def all(self) -> tuple[Extractor, ...]:
+        """Every extractor, in order (importing those not imported yet)."""
+        if self._all is None:
+            self._all = tuple(self[name] for name in self._modules)
+        return self._all
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
@@ -51,12 +64,13 @@ class _Registry(Mapping[str, Extractor]):
         return len(self._modules)
 
 
-EXTRACTORS: Mapping[str, Extractor] = _Registry(_MODULES)
+_REGISTRY = _Registry(_MODULES)
+EXTRACTORS: Mapping[str, Extractor] = _REGISTRY
 
 
 def claimed_by(path: str) -> tuple[Extractor, ...]:
     """The extractors that read the file at ``path`` (POSIX, relative to the root)."""
-    return tuple(extractor for extractor in EXTRACTORS.values() if extractor.matches(path))
+    return tuple(extractor for extractor in _REGISTRY.all() if extractor.matches(path))
 
 
 __all__ = ["EXTRACTORS", "claimed_by"]

@@ -16,11 +16,6 @@ from typing import Any
 from portscan.globs import GlobError, compile_globs
 from portscan.model import Location, Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILE = "portscan.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
@@ -124,12 +119,25 @@ def find_config(root: Path) -> Path | None:
     pyproject = root / PYPROJECT
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+            data = _toml(pyproject.read_text(encoding="utf-8"))
+        except (ValueError, OSError):  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
             return None
         if isinstance(data.get("tool"), dict) and "portscan" in data["tool"]:
             return pyproject
     return None
+
+
+def _toml(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, imported on first use: a tree without a config file never needs
+    the TOML parser, whose import is a noticeable part of a warm scan's start-up.
+    Raises ``TOMLDecodeError``, a ValueError."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
@@ -160,8 +168,8 @@ def parse_config(text: str, path: Path, root: Path | None = None) -> Config:
     """Validate a config document. ``path`` names it in messages and anchors relative
     paths; ``root`` (the scan root) makes the locations of declared deployments relative."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = _toml(text)
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     prefix = ""
     if path.name == PYPROJECT:

@@ -1,7 +1,8 @@
 """Which files a scan reads.
 
 In a git work tree: the tracked and the untracked-but-not-ignored files
-(``git ls-files -co --exclude-standard -z``). Elsewhere: a walk of the tree that honours
+(``git ls-files -c`` and ``git ls-files -o --exclude-standard``, run side by side).
+Elsewhere: a walk of the tree that honours
 every ``.gitignore`` on the way (with pathspec's gitignore semantics). Either way, some
 folders are never entered (dependencies, build output, VCS data), lock files are skipped
 by name, config ``include``/``exclude`` apply on top, and symlinks never lead out of the
@@ -13,7 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,32 +80,84 @@ class Discovery:
 
 
 def discover(root: Path, config: Config) -> Discovery:
-    """The files under ``root`` that a scan should consider, sorted."""
+    """The files under ``root`` that a scan should consider, sorted.
+
+    In a git work tree the tracked files are checked (the filters, the symlink check)
+    while ``git`` is still looking for untracked ones: listing those walks the whole
+    tree, and the two overlap on a second CPU."""
     root = root.resolve()
-    listed = _git_files(root)
-    candidates = listed if listed is not None else list(_walk(root))
     include = compile_globs(config.include)
     exclude = compile_globs(config.exclude)
     files: list[str] = []
     diagnostics: list[Diagnostic] = []
-    for rel in candidates:
-        parts = rel.split("/")
-        if any(part in SKIPPED_DIRS for part in parts[:-1]) or parts[-1] in LOCK_FILES:
-            continue
-        if not include.match(rel) or exclude.match(rel):
-            continue
-        problem = _link_problem(root, rel)
-        if problem is not None:
-            diagnostics.append(Diagnostic(rel, None, problem))
-            continue
-        files.append(rel)
+
+    def consider(candidates: Iterable[str]) -> None:
+        kept: list[str] = []
+        for rel in candidates:
+            parts = rel.split("/")
+            # isdisjoint, not any() over a generator: a third of this loop's time.
+            if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
+                continue
+            if not include.match(rel) or exclude.match(rel):
+                continue
+            kept.append(rel)
+        links = _symlinks(root, kept)
+        for rel in kept:
+            problem = _link_problem(root, rel) if rel in links else None
+            if problem is not None:
+                diagnostics.append(Diagnostic(rel, None, problem))
+                continue
+            files.append(rel)
+
+    untracked = _start_git(root, "ls-files", "-o", "--exclude-standard", "-z")
+    try:
+        tracked = _git_names(root, "ls-files", "-c", "-z")
+        if tracked is not None and untracked is not None:
+            consider(tracked)
+            others = _finish_git(untracked)
+            if others is not None:
+                consider(others)
+                return Discovery(tuple(sorted(set(files))), tuple(sorted(diagnostics)))
+    finally:
+        if untracked is not None and untracked.poll() is None:
+            untracked.kill()
+            untracked.communicate()
+    files.clear()
+    diagnostics.clear()
+    consider(_walk(root))  # no git, or not a work tree
     return Discovery(tuple(sorted(set(files))), tuple(sorted(diagnostics)))
+
+
+def _symlinks(root: Path, paths: list[str]) -> set[str]:
+    """The paths among ``paths`` that are symlinks (as ``os.path.islink`` sees them).
+
+    Asked of each folder's listing rather than of each file: one ``scandir`` of a
+    folder tells the type of all its entries (from the directory entry itself, with no
+    ``lstat`` per file), which takes a quarter less time than an ``lstat`` per file. A
+    folder with a single path asks ``lstat``; one that cannot be listed holds no link
+    (``islink`` is False for a path it cannot ``lstat``)."""
+    by_folder: dict[str, list[str]] = {}
+    for rel in paths:
+        folder, _, name = rel.rpartition("/")
+        by_folder.setdefault(folder, []).append(name)
+    prefix = str(root) + os.sep
+    links: set[str] = set()
+    for folder, names in by_folder.items():
+        base = prefix + folder + os.sep if folder else prefix
+        if len(names) == 1:
+            linked = {names[0]} if os.path.islink(base + names[0]) else set()
+        else:
+            try:
+                with os.scandir(base) as entries:
+                    linked = {entry.name for entry in entries if entry.is_symlink()}
+            except OSError:
+                continue
+        links.update(f"{folder}/{name}" if folder else name for name in names if name in linked)
+    return links
 
 
 def _link_problem(root: Path, rel: str) -> str | None:
     """Why a symlinked path must not be read, or None for an ordinary path."""
-    if not os.path.islink(os.path.join(root, rel)):  # no Path object per file
-        return None
     path = root / rel
     try:
         target = path.resolve(strict=True)
@@ -119,30 +172,46 @@ def _link_problem(root: Path, rel: str) -> str | None:
     return None
 
 
-def _git_files(root: Path) -> list[str] | None:
-    """Tracked plus untracked-not-ignored files, or None outside a git work tree."""
+#: Seconds a ``git ls-files`` may take before the tree is walked instead.
+_GIT_TIMEOUT = 60
+
+
+def _start_git(root: Path, *args: str) -> subprocess.Popen[bytes] | None:
+    """``git -C root ARGS`` started in the background; None when git cannot run."""
     try:
-        inside = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
-            return None
-        listed = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
-            capture_output=True,
-            check=False,
-            timeout=60,
+        return subprocess.Popen(
+            ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    if listed.returncode != 0:
+
+
+def _finish_git(process: subprocess.Popen[bytes]) -> list[str] | None:
+    """The NUL-separated names a started ``git`` prints, or None when it fails.
+
+    Outside a work tree (no repository, a bare one, inside ``.git``) ``ls-files``
+    fails: that is how a tree that must be walked is told apart."""
+    try:
+        out, _ = process.communicate(timeout=_GIT_TIMEOUT)
+    except subprocess.SubprocessError:
         return None
-    names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    if process.returncode != 0:
+        return None
+    names = out.decode("utf-8", "surrogateescape").split("\0")
     return [name for name in names if name]
+
+
+def _git_names(root: Path, *args: str) -> list[str] | None:
+    """The names ``git -C root ARGS`` prints, or None when it fails."""
+    process = _start_git(root, *args)
+    if process is None:
+        return None
+    try:
+        return _finish_git(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 
 def _walk(root: Path) -> Iterator[str]:

@@ -40,6 +40,8 @@ from portscan.model import (
 LOCAL_NAMES = frozenset(
     {"localhost", "127.0.0.1", "0.0.0.0", "::1", "::", "host.docker.internal", "[::1]"}
 )
+#: The roles that say a container listens on a port (see :meth:`Lander.container_ports`).
+_LISTENING = frozenset({Role.EXPOSE, Role.DEFAULT})
 _URL_VARIABLE = re.compile(r"^(?P<name>.+?)_(?:URL|URI|ADDR|ADDRESS|HOST|ENDPOINT|BASE_URL)$")
 
 
@@ -53,13 +55,21 @@ class _Place:
 
 @dataclass(frozen=True, slots=True)
 class Lander:
-    """Resolves references against the facts and bindings of one scan."""
+    """Resolves references against the facts and bindings of one scan.
 
-    facts: tuple[PortFact, ...]
-    bindings: tuple[Binding, ...]
+    The facts and bindings are indexed once, by service and by host and port: asked of
+    every reference by scanning them all, the questions below made resolve quadratic
+    (a third of a second of a warm scan of 50,000 files)."""
+
     addresses: dict[str, str]  # address or host name -> host
     compose_names: dict[str, dict[str, str]]  # host -> {compose name: service}
     services: frozenset[str]
+    hosts_of: dict[str, frozenset[str]]  # service -> the hosts it has bindings on
+    container_bound: dict[str, frozenset[int]]  # service -> its container-scope ports
+    listening: dict[str, tuple[PortFact, ...]]  # service -> its exposes and defaults, in order
+    host_bindings: dict[tuple[str, int, str], tuple[Binding, ...]]  # (host, port, protocol)
+    by_suffix: dict[str, frozenset[str]]  # "web" and "logs-web" -> {"acme-logs-web", ...}
+    by_prefix: dict[str, frozenset[str]]  # "acme" and "acme-logs" -> {"acme-logs-web", ...}
 
     @classmethod
     def build(
@@ -82,7 +92,38 @@ class Lander:
                 if name:
                     names.setdefault(name.lower(), fact.service)
         services = frozenset(f.service for f in facts if f.service) | {b.service for b in bindings}
-        return cls(tuple(facts), tuple(bindings), addresses, dict(compose_names), services)
+        hosts_of: dict[str, set[str]] = defaultdict(set)
+        container_bound: dict[str, set[int]] = defaultdict(set)
+        host_bindings: dict[tuple[str, int, str], list[Binding]] = defaultdict(list)
+        for binding in bindings:
+            hosts_of[binding.service].add(binding.host)
+            if binding.scope is Scope.CONTAINER:
+                container_bound[binding.service].add(binding.port)
+            else:
+                key = (binding.host, binding.port, binding.protocol)
+                host_bindings[key].append(binding)
+        listening: dict[str, list[PortFact]] = defaultdict(list)
+        for fact in facts:
+            if fact.service is not None and fact.role in _LISTENING and TAG_TEST not in fact.tags:
+                listening[fact.service].append(fact)
+        by_suffix: dict[str, set[str]] = defaultdict(set)
+        by_prefix: dict[str, set[str]] = defaultdict(set)
+        for service in services:
+            for at, char in enumerate(service):
+                if char == "-":
+                    by_suffix[service[at + 1 :]].add(service)
+                    by_prefix[service[:at]].add(service)
+        return cls(
+            addresses,
+            dict(compose_names),
+            services,
+            {service: frozenset(hosts) for service, hosts in hosts_of.items()},
+            {service: frozenset(ports) for service, ports in container_bound.items()},
+            {service: tuple(found) for service, found in listening.items()},
+            {key: tuple(found) for key, found in host_bindings.items()},
+            {token: frozenset(found) for token, found in by_suffix.items()},
+            {token: frozenset(found) for token, found in by_prefix.items()},
+        )
 
     # -- where a reference points ------------------------------------------------------
     def place(self, fact: PortFact) -> _Place | str | None:
@@ -104,19 +145,15 @@ class Lander:
         return "external"
 
     def _only_host_of(self, service: str | None) -> str | None:
-        hosts = {b.host for b in self.bindings if b.service == service}
-        return hosts.pop() if len(hosts) == 1 else None
+        hosts = self.hosts_of.get(service, frozenset()) if service is not None else frozenset()
+        return next(iter(hosts)) if len(hosts) == 1 else None
 
     # -- what listens there --------------------------------------------------------------
     def container_ports(self, service: str) -> set[int]:
         """The ports a service's container listens on: its container-scope bindings,
         its exposed ports, and (when nothing overrides them) its source defaults."""
-        ports = {
-            b.port for b in self.bindings if b.service == service and b.scope is Scope.CONTAINER
-        }
-        for fact in self.facts:
-            if fact.service != service or TAG_TEST in fact.tags:
-                continue
+        ports = set(self.container_bound.get(service, ()))
+        for fact in self.listening.get(service, ()):
             if fact.role is Role.EXPOSE or (fact.role is Role.DEFAULT and not ports):
                 ports.add(fact.port)
         return ports
@@ -142,12 +179,10 @@ class Lander:
             return None
         if token in self.services:
             return token
-        for candidates in (
-            [s for s in self.services if s.endswith("-" + token)],
-            [s for s in self.services if s.startswith(token + "-")],
-        ):
+        # The services ending in "-token", then those starting with "token-".
+        for candidates in (self.by_suffix.get(token, ()), self.by_prefix.get(token, ())):
             if len(candidates) == 1:
-                return candidates[0]
+                return next(iter(candidates))
         return None
 
     def land(self, fact: PortFact) -> Landing:
@@ -173,14 +208,7 @@ class Lander:
                 scope=Scope.CONTAINER,
             )
             return Landing(fact, LandingStatus.LANDS, place.host, binding, expected)
-        there = [
-            b
-            for b in self.bindings
-            if b.host == place.host
-            and b.port == fact.port
-            and b.protocol == fact.protocol
-            and b.scope is Scope.HOST
-        ]
+        there = self.host_bindings.get((place.host, fact.port, fact.protocol), ())
         if not there:
             return Landing(fact, LandingStatus.DANGLING, place.host, None, expected)
         if expected is not None:

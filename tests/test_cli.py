@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +192,32 @@ def test_broken_house_rule_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
     assert (code, out) == (2, "")
     assert err.startswith(f"portscan: {rules / 'bad.scm'}: ")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("--version",), id="ok"),
+        pytest.param(("scan", "--format", "xml"), id="usage-error"),
+    ],
+)
+def test_a_run_puts_the_garbage_collector_back(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    """main() collects garbage less often while it runs, and only while it runs."""
+    before = gc.get_threshold()
+    run(capsys, *args)
+    assert gc.get_threshold() == before
+
+
+def test_a_text_scan_imports_only_the_text_renderer(tmp_path: Path) -> None:
+    probe = (
+        "import sys; from portscan.cli import main; "
+        f"main(['scan', {str(tmp_path)!r}, '--no-cache']); "
+        "print(sorted(m for m in sys.modules if m.startswith('portscan.render.') "
+        "or m in ('portscan.report', 'portscan.audit', 'portscan.ruledocs')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == (
+        "['portscan.render.base', 'portscan.render.notes', 'portscan.render.text']"
+    )

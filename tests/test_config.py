@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,13 @@ def test_severity_table_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, tmp_path / "portscan.toml")
     assert str(caught.value) == f"{tmp_path / 'portscan.toml'}:{message.split(':', 1)[1]}"
+
+
+def test_no_config_file_needs_no_toml_parser(tmp_path: Path) -> None:
+    """A tree without a config file does not import tomllib (a warm scan's start-up)."""
+    probe = (
+        "import sys; from pathlib import Path; from portscan.config import load_config; "
+        f"load_config(Path({str(tmp_path)!r})); print('tomllib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -95,3 +95,38 @@ def test_symlinks_never_leave_the_root(tmp_path: Path) -> None:
         Diagnostic("loop-a", None, "symlink loop; not followed"),
         Diagnostic("loop-b", None, "symlink loop; not followed"),
     ]
+
+
+@pytest.mark.parametrize(
+    "neighbours",
+    [
+        pytest.param((), id="alone-in-its-folder"),
+        pytest.param(("a.py", "b.py"), id="beside-other-files"),
+    ],
+)
+def test_symlinks_are_found_whatever_their_folder_holds(
+    tmp_path: Path, neighbours: tuple[str, ...]
+) -> None:
+    """A folder with one path asks lstat, one with more reads the folder's listing:
+    both find the same links."""
+    root = tmp_path / "repo"
+    outside = tmp_path / "outside.py"
+    outside.write_text("PORT = 1\n")
+    for name in neighbours:
+        write(root, f"deep/dir/{name}")
+    (root / "deep" / "dir").mkdir(parents=True, exist_ok=True)
+    os.symlink(outside, root / "deep" / "dir" / "escape.py")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    found = discover(root, Config())
+    assert list(found.files) == [f"deep/dir/{name}" for name in neighbours]
+    assert list(found.diagnostics) == [
+        Diagnostic("deep/dir/escape.py", None, "symlink points outside the scan root; not followed")
+    ]
+
+
+def test_outside_a_work_tree_the_walk_lists_the_files(tmp_path: Path) -> None:
+    """Inside a repository's .git folder ``git ls-files`` fails: the tree is walked."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path, ".git/portscan-probe/app.py")
+    found = discover(tmp_path / ".git" / "portscan-probe", Config())
+    assert list(found.files) == ["app.py"]

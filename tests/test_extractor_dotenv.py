@@ -193,6 +193,8 @@ def test_line_endings_do_not_move_positions(newline: str) -> None:
         pytest.param(b"ADMIN_PORT=3030\n", True, id="suffix"),
         pytest.param(b"API=http://api:3061\n", True, id="url"),
         pytest.param(b"TIMEOUT=3000\nDEBUG=1\n", False, id="nothing-portish"),
+        pytest.param(b"grpc_port=50051\n", True, id="lower-case"),
+        pytest.param(b"export_dir=/tmp\nREPORT_DIR=/out\n", False, id="words-with-port"),
     ],
 )
 def test_prefilter(content: bytes, expected: bool) -> None:

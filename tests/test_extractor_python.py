@@ -61,6 +61,11 @@ def test_matches(path: str, expected: bool) -> None:
         pytest.param(b"session.bind(engine)", False, id="bind-not-an-address"),
         pytest.param(b"time.sleep(3000)", False, id="sleep"),
         pytest.param(b"from reporting import report", False, id="report"),
+        pytest.param(b"API_PORT = 8080", True, id="suffix"),
+        pytest.param(b"settings.api_port_default = 8080", True, id="inner-word"),
+        pytest.param(b"def import_session(limit: int = 54): ...", False, id="import-underscore"),
+        pytest.param(b"def export_filter(items): ...", False, id="export-underscore"),
+        pytest.param(b"report_path = 'out.txt'", False, id="report-underscore"),
     ],
 )
 def test_prefilter(content: bytes, expected: bool) -> None:

@@ -129,6 +129,9 @@ def test_extensionless_files_need_a_shell_shebang(first_line: str, read: bool) -
         pytest.param(b"cat <<EOF\n<key>PORT</key>\nEOF\n", True, id="plist-key"),
         pytest.param(b'curl "http://localhost:3025/"\n', True, id="url"),
         pytest.param(b"set -e\necho hello\nsleep 3000\n", False, id="nothing"),
+        pytest.param(b'"$BIN" --port="$api_port"\n', True, id="flag-and-variable"),
+        pytest.param(b"export_token() {\n  echo token\n}\n", False, id="export-function"),
+        pytest.param(b"import_data && report_status\n", False, id="underscore-words"),
     ],
 )
 def test_prefilter(data: bytes, kept: bool) -> None:

@@ -59,10 +59,48 @@ def test_matches(path: str, expected: bool) -> None:
         pytest.param(b"fetch('http://api:3025')", True, id="url"),
         pytest.param(b"setTimeout(fn, 3000)", False, id="timeout"),
         pytest.param(b"import { report } from './report'", False, id="report"),
+        # every name whose last word is "port" passes ...
+        pytest.param(b"export default { port: config.port }", True, id="port-key"),
+        pytest.param(b"const viewPort = 3000", True, id="camel-case"),
+        pytest.param(b"const HTTPPort = 3000", True, id="acronym-camel-case"),
+        pytest.param(b"const apiPORT = 3000", True, id="lower-upper"),
+        pytest.param(b"const API_PORT = 3000", True, id="snake-case"),
+        pytest.param(b"const PORT_ = 3000", True, id="trailing-underscore"),
+        pytest.param(b"{ 'dev-port': 3000 }", True, id="kebab-case"),
+        pytest.param(b"env('server.port', 3000)", True, id="dotted-name"),
+        pytest.param(b"process.env['PORT'] ?? 3000", True, id="quoted-env"),
+        # ... and so does a URL with a port, IPv6 and userinfo included
+        pytest.param(b"new WebSocket('ws://[::1]:8080')", True, id="ipv6-url"),
+        pytest.param(b"connect('redis://user:secret@cache:6379/0')", True, id="userinfo-url"),
+        # words that only contain "port", numbers after a colon that are no URL port
+        pytest.param(b"import { Portal } from './Portal'", False, id="portal"),
+        pytest.param(b"// Ported from the old client", False, id="ported"),
+        pytest.param(b"const viewPorts = []", False, id="plural"),
+        pytest.param(b"const REPORT_DIR = 'out'", False, id="report-upper"),
+        pytest.param(b"const PORTAL_UI_URL = '/portal'", False, id="portal-upper"),
+        pytest.param(b"const transport = 'ws'", False, id="transport"),
+        pytest.param(b"export function import_users() {}", False, id="import-underscore"),
+        pytest.param(b"const ratio = { x:16, y:9 }", False, id="object-literal"),
+        pytest.param(b"const HOURS = ['09:00', '12:30']", False, id="times"),
+        pytest.param(b"fetch('https://example.com/a:3000')", False, id="colon-in-path"),
     ],
 )
 def test_prefilter(content: bytes, expected: bool) -> None:
     assert (typescript.PREFILTER.search(content) is not None) is expected
+
+
+@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+def test_prefilter_passes_every_fixture_that_yields_something(relpath: str) -> None:
+    """The prefilter may only skip files that yield nothing: a fixture with a fact or a
+    diagnostic must pass it (and so must each of its lines that yields one alone)."""
+    data = (FIXTURES / relpath).read_bytes()
+    text = data.decode("utf-8")
+    found = typescript.extract(relpath, text)
+    assert typescript.PREFILTER.search(data) is not None or not (found.facts or found.diagnostics)
+    for fact in found.facts:
+        line = text.splitlines()[fact.location.line - 1].encode("utf-8")
+        if typescript.extract(relpath, line.decode("utf-8")).facts:
+            assert typescript.PREFILTER.search(line) is not None, line
 
 
 def fact(port: int, line: int, col: int, **fields: object) -> PortFact:

@@ -6,6 +6,7 @@ only as a hint, host None), and configs are parsed from literal TOML.
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from portscan.resolve import (
     is_claim,
     resolve,
 )
+from portscan.resolve import _named as with_names
 
 ROOT = Path("/repo")
 
@@ -775,3 +777,21 @@ def test_scope_of_binding_follows_the_container_tag() -> None:
         [override(3000, 5, path=COMPOSE, host=COMPOSE, tags=(TAG_CONTAINER,))], config()
     )
     assert [b.scope for b in bindings] == [Scope.CONTAINER]
+
+
+def test_naming_a_fact_keeps_every_other_field() -> None:
+    """resolve spells out the copy ``replace`` would make: a field added to PortFact
+    later must be carried over too (every field here differs from its default)."""
+    values: dict[str, object] = {}
+    for field in fields(PortFact):
+        values[field.name] = {
+            "port": 8443,
+            "role": Role.PUBLISH,
+            "location": Location("a/b.yml", 3, 7, 4, 11),
+            "extractor": "compose",
+            "protocol": "udp",
+            "tags": ("alias=x", "range"),
+        }.get(field.name, f"<{field.name}>")
+    fact = PortFact(**values)  # type: ignore[arg-type]
+    assert with_names(fact, "api", "mini") == replace(fact, service="api", host="mini")
+    assert with_names(fact, None, None) == replace(fact, service=None, host=None)

@@ -12,7 +12,6 @@ holds a fingerprint once hides one finding with that fingerprint, not every one.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -78,11 +77,15 @@ def dumps(findings: Sequence[Finding]) -> str:
             for entry in entries
         ],
     }
+    import json  # here, not at the top: a scan without a baseline never needs it
+
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def parse(text: str, name: str) -> Baseline:
     """Read a baseline document; anything malformed is a :class:`BaselineError`."""
+    import json  # here, not at the top: a scan without a baseline never needs it
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -6,7 +6,11 @@ made of it::
     path -> None                                   (no extractor claims this path)
     path -> (size, mtime_ns, ctime_ns, inode,      (the file's stat when it was read)
              digest,                               (BLAKE2b-128 of its bytes)
-             parsers, facts, diagnostics)          (the outcome, as plain tuples)
+             names,                                (the extractors that claim the path)
+             parsed, facts, diagnostics)           (the outcome, as plain tuples)
+
+The names let a later run re-read an edited file with just those extractors, importing
+no other (claiming a path means asking every extractor).
 
 A warm run trusts an entry whose stat is unchanged without reading the file; when the
 stat differs it reads the file and compares the digest; only changed bytes are parsed
@@ -45,7 +49,7 @@ from portscan import __version__
 from portscan.model import Diagnostic, Location, PortFact, Role
 
 #: Bumped whenever the layout of the file or of an entry changes.
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"portscan-cache\x00"
 DIR_NAME = ".portscan_cache"
 #: A file modified this close to the scan that read it is verified by digest next time.
@@ -55,7 +59,7 @@ _DIGEST = 32
 #: (size, mtime_ns, ctime_ns, inode)
 Stat = tuple[int, int, int, int]
 #: A stored entry for a claimed file (see the module docstring); None: claimed by nobody.
-Record = tuple[int, int, int, int, bytes, tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]
+Record = tuple[int, int, int, int, bytes, tuple[str, ...], bool, tuple[Any, ...], tuple[Any, ...]]
 
 _NEVER: Stat = (-1, -1, -1, -1)
 _FACT_FIELDS = tuple(f.name for f in fields(PortFact))
@@ -217,7 +221,8 @@ def decode_diagnostics(rel: str, encoded: tuple[Any, ...]) -> list[Diagnostic]:
 def make_record(
     stat: Stat | None,
     digest: bytes,
-    parsers: tuple[str, ...],
+    names: tuple[str, ...],
+    parsed: bool,
     facts: tuple[Any, ...],
     diagnostics: tuple[Any, ...],
     now_ns: int,
@@ -225,7 +230,7 @@ def make_record(
     """An entry; a racy or unknown stat is stored as one that never matches."""
     if stat is None or now_ns - stat[1] < RACY_NS or now_ns - stat[2] < RACY_NS:
         stat = _NEVER
-    return (*stat, digest, parsers, facts, diagnostics)
+    return (*stat, digest, names, parsed, facts, diagnostics)
 
 
 # -- the file ----------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ _WATCH_EVERY = 0.25
 # A worker's answer for one file, as plain tuples (they cross a pipe):
 _FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable or too slow; never cached
 _SAME = 1  # (rel, _SAME, digest): the same bytes as the cached entry
-_NEW = 2  # (rel, _NEW, digest, parsers, facts, diagnostics)
+_NEW = 2  # (rel, _NEW, digest, names, parsed, facts, diagnostics)
 _UNCLAIMED = 3  # (rel, _UNCLAIMED): no extractor reads this path
 
 
@@ -233,15 +233,16 @@ def extract_all(
             assert cached is not None
             outcomes[rel] = cached
             if store is not None:
-                store.put(rel, make_record(task.stat, old[4], old[5], old[6], old[7], now_ns))
+                store.put(rel, make_record(task.stat, *old[4:], now_ns))
         else:
             extracted += 1
-            digest, parsers, facts, diagnostics = answer[2:6]
-            for name in parsers:
-                counts[name] = counts.get(name, 0) + 1
-            record = make_record(task.stat, digest, parsers, facts, diagnostics, now_ns)
+            digest, names, parsed, facts, diagnostics = answer[2:7]
+            if parsed:
+                for name in names:
+                    counts[name] = counts.get(name, 0) + 1
+            record = make_record(task.stat, digest, names, parsed, facts, diagnostics, now_ns)
             outcomes[rel] = _Outcome(
-                bool(parsers), decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
+                parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
             )
             if store is not None:
                 store.put(rel, record)
@@ -300,26 +301,24 @@ _UNKNOWN: Any = object()
 def _open(rel: str, record: Any) -> _Outcome | None:
     """The outcome a cache entry holds, or None when there is none or it is malformed.
     (Most entries hold nothing: they cost a length check and two type checks.)"""
-    if type(record) is not tuple or len(record) != 8:
+    if type(record) is not tuple or len(record) != 9:
         return None
-    digest, parsers, facts, diagnostics = record[4:]
-    if type(digest) is not bytes or type(parsers) is not tuple:
+    digest, names, parsed, facts, diagnostics = record[4:]
+    if type(digest) is not bytes or type(names) is not tuple or type(parsed) is not bool:
         return None
     if not facts and not diagnostics:
-        return _NOTHING[bool(parsers)]
+        return _NOTHING[parsed]
     try:
-        return _Outcome(
-            bool(parsers), decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
-        )
+        return _Outcome(parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics))
     except (TypeError, ValueError, IndexError, KeyError):
         return None
 
 
 def _known_names(record: Any) -> tuple[str, ...] | None:
-    """The extractors that claim a file, from its cache entry: known when they parsed it
-    (a prefilter that found nothing leaves no names behind)."""
-    if type(record) is tuple and len(record) == 8 and type(record[5]) is tuple and record[5]:
-        return record[5]
+    """The extractors that claim a file, from its cache entry; None: not known."""
+    if type(record) is tuple and len(record) == 9 and type(record[5]) is tuple and record[5]:
+        names: tuple[str, ...] = record[5]
+        return names
     return None
 
 
@@ -352,13 +351,12 @@ def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
         return (rel, _SAME, digest)
     extractors = [EXTRACTORS[name] for name in names]
     outcome = extract_data(rel, data, extractors, job.options, job.time_limit)
-    parsers = names if outcome.parsed else ()
     facts, diagnostics = encode_outcome(
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
     if outcome.timed_out:
         return (rel, _FAILED, facts, diagnostics)
-    return (rel, _NEW, digest, parsers, facts, diagnostics)
+    return (rel, _NEW, digest, names, outcome.parsed, facts, diagnostics)
 
 
 # -- many files in worker processes -----------------------------------------------------------

@@ -124,10 +124,10 @@ def test_make_record_marks_recent_files_racy() -> None:
     old = (10, now - cache.RACY_NS, now - cache.RACY_NS, 7)
     recent_mtime = (10, now - 1, now - cache.RACY_NS, 7)
     recent_ctime = (10, now - cache.RACY_NS, now - 1, 7)
-    assert make_record(old, b"d", (), (), (), now)[:4] == old
-    assert make_record(recent_mtime, b"d", (), (), (), now)[:4] == (-1, -1, -1, -1)
-    assert make_record(recent_ctime, b"d", (), (), (), now)[:4] == (-1, -1, -1, -1)
-    assert make_record(None, b"d", (), (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(old, b"d", (), False, (), (), now)[:4] == old
+    assert make_record(recent_mtime, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(recent_ctime, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(None, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
 
 
 # -- invalidation -------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def corrupt_cases() -> list[object]:
         bad = {
             rel: (1, 2)
             if index % 3 == 0
-            else (*record[:6], ((1, 2),), ())
+            else (*record[:7], ((1, 2),), ())
             if index % 3 == 1
             else "x"
             for index, (rel, record) in enumerate(records.items())
@@ -315,9 +315,9 @@ def corrupt_cases() -> list[object]:
         key, records = marshal.loads(blob[len(MAGIC) + 32 :])
         changed = {}
         for rel, record in records.items():
-            if record is not None and record[6]:
-                fact = (record[6][0][0], "not-a-role", *record[6][0][2:])
-                record = (*record[:6], (fact, *record[6][1:]), record[7])
+            if record is not None and record[7]:
+                fact = (record[7][0][0], "not-a-role", *record[7][0][2:])
+                record = (*record[:7], (fact, *record[7][1:]), record[8])
             changed[rel] = record
         return sealed(marshal.dumps((key, changed)))
 
@@ -512,13 +512,17 @@ def test_warm_scan_imports_no_parser(
 def test_rereading_an_edited_file_imports_only_its_extractor(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The cache remembers which extractors parsed a file: after an edit, only those are
-    imported (what a pre-commit hook pays), not every extractor to ask which claim it."""
+    """The cache remembers which extractors claim a file: after an edit, only those are
+    imported (what a pre-commit hook pays), not every extractor to ask which claim it;
+    also for a file whose prefilter found nothing to parse."""
     folder = tmp_path / "cache"
     monkeypatch.setattr(cache, "RACY_NS", 0)
+    quiet = tree / "services/mana-auth/src/util.ts"
+    quiet.write_text("export const answer = 42;\n")
     run(tree, folder)
     edited = tree / "services/mana-auth/src/config.ts"
-    edited.write_text(edited.read_text() + "// edited\n")
+    for path in (edited, quiet):
+        path.write_text(path.read_text() + "// edited\n")
     probe = (
         "import sys; from portscan.cli import main; "
         f"code = main(['scan', {str(tree)!r}, '--cache-dir', {str(folder)!r}, '--stats']); "
@@ -534,7 +538,7 @@ def test_rereading_an_edited_file_imports_only_its_extractor(
             "portscan.extractors.urls",
         ]
     )
-    assert " 1 extracted" in done.stderr
+    assert " 2 extracted" in done.stderr
 
 
 # -- the encoding of facts -------------------------------------------------------------------------

@@ -1,3 +1,3 @@
-from portscan.cli import main
+from portscan.cli import run
 
-raise SystemExit(main())
+run()

@@ -6,12 +6,14 @@ config or internal error. No traceback reaches a user unless ``--debug`` asks fo
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -592,8 +594,25 @@ def _is_rule_error(exc: Exception) -> bool:
 _GC_THRESHOLD = (100_000, 10, 10)
 
 
+def run() -> NoReturn:
+    """The console script: :func:`main`, then an immediate exit once stdout and stderr
+    are flushed.
+
+    A scan leaves a few hundred thousand objects behind, and tearing them down one by
+    one at interpreter exit costs tens of milliseconds that a pre-commit hook would pay
+    on every commit. Nothing is left to clean up by then: workers are joined, the cache
+    file is in place, every file is closed. An output pipe closed early (``| head``)
+    ends the run quietly with the code it had.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """The console script. Returns the exit code instead of raising it."""
+    """The entry point. Returns the exit code instead of raising it."""
     previous = gc.get_threshold()
     gc.set_threshold(*_GC_THRESHOLD)
     try:

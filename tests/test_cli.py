@@ -221,3 +221,35 @@ def test_a_text_scan_imports_only_the_text_renderer(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == (
         "['portscan.render.base', 'portscan.render.notes', 'portscan.render.text']"
     )
+
+
+# -- the console script ------------------------------------------------------------------------
+
+
+def test_console_script_prints_all_and_exits_with_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run`` ends the process right after flushing: nothing of the output is lost."""
+    make_repo(tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE})
+    args = ["scan", str(tmp_path), "--format", "json", "--no-cache"]
+    expected = run(capsys, *args)
+    done = subprocess.run(
+        [sys.executable, "-m", "portscan", *args], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout, done.stderr) == expected
+
+
+def test_console_script_is_quiet_when_its_reader_goes_away(tmp_path: Path) -> None:
+    """Far more JSON than a pipe holds, and a reader that stops after one byte."""
+    services = "".join(f'  s{i}:\n    ports:\n      - "{20000 + i}:80"\n' for i in range(1500))
+    make_repo(tmp_path, {"docker-compose.yml": "services:\n" + services + COLLIDING_COMPOSE[10:]})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portscan", "scan", str(tmp_path), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.read(1)
+    process.stdout.close()  # like `| head -c 1`
+    assert (process.wait(timeout=60), process.stderr.read()) == (1, b"")

@@ -9,10 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
+from samples import fact_with_every_field
 
 from portscan import cache
 from portscan.api import scan
@@ -30,7 +31,7 @@ from portscan.cache import (
 from portscan.config import Config, load_config
 from portscan.discover import discover
 from portscan.extract import ExtractStats, RunReport
-from portscan.model import Diagnostic, Location, PortFact, Role, ScanResult
+from portscan.model import Diagnostic, Location, Role, ScanResult
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "example-monorepo"
 EXTRA = {
@@ -546,18 +547,8 @@ def test_rereading_an_edited_file_imports_only_its_extractor(
 
 def test_every_fact_field_survives_the_cache() -> None:
     """A field added to PortFact or Location later must be stored too."""
-    values: dict[str, object] = {}
-    for field in fields(PortFact):
-        values[field.name] = {
-            "port": 8443,
-            "role": Role.PUBLISH,
-            "location": Location("a/b.yml", 3, 7, 4, 11),
-            "extractor": "compose",
-            "protocol": "udp",
-            "tags": ("alias=x", "range"),
-        }.get(field.name, f"<{field.name}>")
-    fact = PortFact(**values)  # type: ignore[arg-type]
-    elsewhere = PortFact(**{**values, "location": Location("other.yml", 1)})  # type: ignore[arg-type]
+    fact = fact_with_every_field()
+    elsewhere = replace(fact, location=Location("other.yml", 1))
     diagnostics = [Diagnostic("a/b.yml", 2, "bad"), Diagnostic("x", None, "worse")]
     facts, diags = encode_outcome("a/b.yml", [fact, elsewhere], diagnostics)
     facts, diags = marshal.loads(marshal.dumps((facts, diags)))

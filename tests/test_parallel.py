@@ -3,11 +3,14 @@ parsers together, a crashing parser that costs one file, and the progress displa
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 import os
 import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -94,22 +97,31 @@ def test_few_files_start_no_pool(tmp_path: Path) -> None:
     assert result == run(tmp_path, 1)[0]
 
 
-def test_crashing_parser_costs_one_file(monorepo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A parser that takes the interpreter down (as a native parser can) loses the file
-    it was reading, and nothing else."""
+def python_victim(
+    root: Path, monkeypatch: pytest.MonkeyPatch, misbehave: Callable[[], object]
+) -> tuple[ScanResult, str]:
+    """A baseline scan of ``root``, and the first Python file with facts, whose
+    extraction is made to ``misbehave`` (in every worker: they are forked from here)."""
     from portscan.extractors import python
 
-    baseline, _ = run(monorepo, 1)
+    baseline, _ = run(root, 1)
     victim = sorted(f.location.path for f in baseline.graph.facts if f.extractor == "python")[0]
     original = python.extract
 
-    def crashing(path: str, text: str, *args: object) -> object:
+    def patched(path: str, text: str, *args: object) -> object:
         if path == victim:
-            os._exit(13)
+            misbehave()
         return original(path, text, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(python, "extract", crashing)
+    monkeypatch.setattr(python, "extract", patched)
     monkeypatch.setattr(extract, "POOL_MIN_FILES", 1)
+    return baseline, victim
+
+
+def test_crashing_parser_costs_one_file(monorepo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser that takes the interpreter down (as a native parser can) loses the file
+    it was reading, and nothing else."""
+    baseline, victim = python_victim(monorepo, monkeypatch, lambda: os._exit(13))
     result, _ = run(monorepo, 2)
     crashed = [e for e in result.errors if e.path == victim]
     assert [e.message for e in crashed] == [
@@ -125,24 +137,9 @@ def test_a_worker_stuck_on_one_file_is_stopped(
     """Work that never looks at the deadline (here: a sleep) is stopped from outside
     after max-file-time: that file is one error, never cached; every other file is read,
     the stuck worker's unread files by a new worker."""
-    import dataclasses
-    import time
-
-    from portscan.extractors import python
-
+    baseline, victim = python_victim(monorepo, monkeypatch, lambda: time.sleep(60))
     config = dataclasses.replace(load_config(monorepo), max_file_time=0.2)
     reports: list[RunReport] = []
-    baseline = scan(monorepo, config, jobs=1)
-    victim = sorted(f.location.path for f in baseline.graph.facts if f.extractor == "python")[0]
-    original = python.extract
-
-    def stuck(path: str, text: str, *args: object) -> object:
-        if path == victim:
-            time.sleep(60)
-        return original(path, text, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(python, "extract", stuck)
-    monkeypatch.setattr(extract, "POOL_MIN_FILES", 1)
     cache = monorepo.parent / "stuck-cache"
     for _ in range(2):  # the second run reads the victim again: its error was not cached
         reports.clear()

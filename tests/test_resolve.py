@@ -6,10 +6,11 @@ only as a hint, host None), and configs are parsed from literal TOML.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from samples import fact_with_every_field
 
 from portscan.config import Config, parse_config
 from portscan.model import (
@@ -782,16 +783,6 @@ def test_scope_of_binding_follows_the_container_tag() -> None:
 def test_naming_a_fact_keeps_every_other_field() -> None:
     """resolve spells out the copy ``replace`` would make: a field added to PortFact
     later must be carried over too (every field here differs from its default)."""
-    values: dict[str, object] = {}
-    for field in fields(PortFact):
-        values[field.name] = {
-            "port": 8443,
-            "role": Role.PUBLISH,
-            "location": Location("a/b.yml", 3, 7, 4, 11),
-            "extractor": "compose",
-            "protocol": "udp",
-            "tags": ("alias=x", "range"),
-        }.get(field.name, f"<{field.name}>")
-    fact = PortFact(**values)  # type: ignore[arg-type]
+    fact = fact_with_every_field()
     assert with_names(fact, "api", "mini") == replace(fact, service="api", host="mini")
     assert with_names(fact, None, None) == replace(fact, service=None, host=None)

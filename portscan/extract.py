@@ -190,11 +190,10 @@ def extract_all(
         if record is None:
             continue  # no extractor claims this path
         candidates.append(rel)
-        names = _known_names(record)
         try:
             found = os.stat(prefix + rel)
         except OSError:
-            tasks.append(_Task(rel, 0, None, None, names))
+            tasks.append(_Task(rel, 0, None, None, _known_names(record)))
             continue
         stat = (found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino)
         cached = _open(rel, record)
@@ -203,7 +202,7 @@ def extract_all(
             stat_hits += 1
         else:
             known = None if cached is None else record[4]
-            tasks.append(_Task(rel, stat[0], stat, known, names))
+            tasks.append(_Task(rel, stat[0], stat, known, _known_names(record)))
     total = len(candidates)
     if progress is not None:
         progress(Progress(stat_hits, total, 0))

@@ -79,6 +79,16 @@ def test_a_distant_deadline_changes_nothing(grammar: str, source: bytes) -> None
     assert keys(sliced) == keys(whole)
 
 
+@pytest.mark.parametrize("start", [65534, 65535, 65536])
+def test_a_character_across_a_read_boundary_parses_the_same(start: int) -> None:
+    """The parser reads 64 KiB at a time under a deadline; a three-byte character cut
+    by the boundary (starting at byte 65534 or 65535) must come out the same."""
+    prefix = b"const s = '" + b"x" * (start - 11)
+    source = prefix + "\u20ac';\nconst PORT = 3025;\n".encode()
+    assert source[start : start + 3] == "\u20ac".encode()
+    assert str(parse("typescript", source, in_seconds(600))) == str(parse("typescript", source))
+
+
 def test_the_parse_stops_at_the_deadline() -> None:
     with pytest.raises(TimeLimitExceeded):
         parse("typescript", UNCLOSED.encode(), in_seconds(0.05))

@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from portscan.extractors.base import Extractor, split_lines
 from portscan.model import TAG_RANGE, PortFact
@@ -162,3 +165,18 @@ def check_fixture(extractor: Extractor, fixture: Path, relpath: str | None = Non
     problems = [f"unexpected fact: {item}" for item in unexpected]
     problems += [f"missing fact: {want}" for want in unmatched]
     assert not problems, f"{fixture}:\n" + "\n".join(problems)
+
+
+def fixture_paths(folder: Path, pattern: str = "*") -> list[str]:
+    """The fixture files under ``folder`` matching ``pattern``, as sorted POSIX paths
+    relative to it (``.expect`` sidecars are expectations, not fixtures)."""
+    return sorted(
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob(pattern)
+        if path.is_file() and path.suffix != ".expect"
+    )
+
+
+def fixture_params(folder: Path, pattern: str = "*") -> list[Any]:
+    """:func:`fixture_paths` as pytest parameters named after the paths."""
+    return [pytest.param(rel, id=rel) for rel in fixture_paths(folder, pattern)]

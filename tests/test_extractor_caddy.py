@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params
 
 from portscan.extractors import caddy
 from portscan.model import TAG_RANGE, Diagnostic, Extraction, Location, PortFact, Role
@@ -27,16 +27,7 @@ def upstreams(line: str) -> list[tuple[int, str | None]]:
     return [(f.port, f.target) for f in facts]
 
 
-@pytest.mark.parametrize(
-    "relpath",
-    [
-        pytest.param(
-            path.relative_to(FIXTURES).as_posix(), id=path.relative_to(FIXTURES).as_posix()
-        )
-        for path in sorted(FIXTURES.rglob("*"))
-        if path.is_file()
-    ],
-)
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES))
 def test_fixture(relpath: str) -> None:
     check_fixture(caddy, FIXTURES / relpath, relpath)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params
 
 from portscan.extractors import cloudflared
 from portscan.model import Diagnostic, Extraction, Location, PortFact, Role
@@ -28,16 +28,7 @@ def rule(service: str, hostname: str | None = "a.example.com") -> str:
     return "\n".join([*lines, "  - service: http_status:404", ""])
 
 
-@pytest.mark.parametrize(
-    "relpath",
-    [
-        pytest.param(
-            path.relative_to(FIXTURES).as_posix(), id=path.relative_to(FIXTURES).as_posix()
-        )
-        for path in sorted(FIXTURES.rglob("*"))
-        if path.is_file()
-    ],
-)
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES))
 def test_fixture(relpath: str) -> None:
     check_fixture(cloudflared, FIXTURES / relpath, relpath)
 

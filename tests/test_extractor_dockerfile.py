@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params
 
 from portscan.extractors import dockerfile
 from portscan.model import (
@@ -31,14 +31,7 @@ def summary(text: str) -> list[tuple[int, str, int, int, str | None, tuple[str, 
     ]
 
 
-@pytest.mark.parametrize(
-    "relpath",
-    [
-        pytest.param(path.relative_to(FIXTURES).as_posix(), id=path.name)
-        for path in sorted(FIXTURES.rglob("*"))
-        if path.is_file()
-    ],
-)
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES))
 def test_fixture(relpath: str) -> None:
     check_fixture(dockerfile, FIXTURES / relpath, relpath)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params
 
 from portscan.extractors import markdown
 from portscan.model import TAG_FLAG, Extraction, Location, PortFact, Role
@@ -26,16 +26,7 @@ def ports(text: str) -> list[int]:
     return [port for port, *_ in claims(text)]
 
 
-@pytest.mark.parametrize(
-    "relpath",
-    [
-        pytest.param(
-            path.relative_to(FIXTURES).as_posix(), id=path.relative_to(FIXTURES).as_posix()
-        )
-        for path in sorted(FIXTURES.rglob("*"))
-        if path.is_file()
-    ],
-)
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES))
 def test_fixture(relpath: str) -> None:
     check_fixture(markdown, FIXTURES / relpath, relpath)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params
 
 from portscan.extractors import nginx
 from portscan.model import Diagnostic, Extraction, Location, PortFact, Role
@@ -25,16 +25,7 @@ def in_server(*lines: str) -> str:
     return "server {\n" + "".join(f"    {line}\n" for line in lines) + "}\n"
 
 
-@pytest.mark.parametrize(
-    "relpath",
-    [
-        pytest.param(
-            path.relative_to(FIXTURES).as_posix(), id=path.relative_to(FIXTURES).as_posix()
-        )
-        for path in sorted(FIXTURES.rglob("*"))
-        if path.is_file()
-    ],
-)
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES))
 def test_fixture(relpath: str) -> None:
     check_fixture(nginx, FIXTURES / relpath, relpath)
 

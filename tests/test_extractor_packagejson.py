@@ -3,17 +3,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params, fixture_paths
 
 from portscan.extractors import packagejson
 from portscan.extractors.shellwords import SourceText
 from portscan.model import TAG_FLAG, Diagnostic, Extraction, Location, PortFact, Role
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "extractors" / "packagejson"
-FIXTURE_PATHS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.json"))
+FIXTURE_PATHS = fixture_paths(FIXTURES, "*.json")
 
 
-@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES, "*.json"))
 def test_fixture(relpath: str) -> None:
     check_fixture(packagejson, FIXTURES / relpath, relpath)
 

@@ -5,16 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params, fixture_paths
 
 from portscan.extractors import python
 from portscan.model import TAG_TEST, Diagnostic, Extraction, Location, PortFact, Role
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "extractors" / "python"
-FIXTURE_PATHS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.py"))
+FIXTURE_PATHS = fixture_paths(FIXTURES, "*.py")
 
 
-@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES, "*.py"))
 def test_fixture(relpath: str) -> None:
     check_fixture(python, FIXTURES / relpath, relpath)
 

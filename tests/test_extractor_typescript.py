@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from annotations import check_fixture
+from annotations import check_fixture, fixture_params, fixture_paths
 
 from portscan.extractors import typescript
 from portscan.extractors.base import ExtractOptions
@@ -11,10 +11,10 @@ from portscan.extractors.queries import RuleError
 from portscan.model import TAG_TEST, Diagnostic, Location, PortFact, Role
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "extractors" / "typescript"
-FIXTURE_PATHS = sorted(path.relative_to(FIXTURES).as_posix() for path in FIXTURES.rglob("*.*"))
+FIXTURE_PATHS = fixture_paths(FIXTURES, "*.*")
 
 
-@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES, "*.*"))
 def test_fixture(relpath: str) -> None:
     check_fixture(typescript, FIXTURES / relpath, relpath)
 
@@ -89,7 +89,7 @@ def test_prefilter(content: bytes, expected: bool) -> None:
     assert (typescript.PREFILTER.search(content) is not None) is expected
 
 
-@pytest.mark.parametrize("relpath", [pytest.param(rel, id=rel) for rel in FIXTURE_PATHS])
+@pytest.mark.parametrize("relpath", fixture_params(FIXTURES, "*.*"))
 def test_prefilter_passes_every_fixture_that_yields_something(relpath: str) -> None:
     """The prefilter may only skip files that yield nothing: a fixture with a fact or a
     diagnostic must pass it (and so must each of its lines that yields one alone)."""

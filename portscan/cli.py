@@ -124,16 +124,23 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def _format_option(
+    *choices: str, help: str = "Output format."
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--format``, one of ``choices``, the first being the default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 @cli.command()
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif", "github", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option("text", "json", "sarif", "github", "markdown")
 @click.option(
     "--config",
     "config_path",
@@ -212,14 +219,7 @@ def _scan_quietly(path: Path, config_path: Path | None) -> ScanResult:
 
 @cli.command()
 @_PATH_ARGUMENT
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["mermaid", "dot", "json"]),
-    default="mermaid",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option("mermaid", "dot", "json")
 @_CONFIG_OPTION
 def graph(path: Path, output_format: str, config_path: Path | None) -> None:
     """Draw services, hosts and ports as a graph (collisions and dangling routes in red)."""
@@ -231,14 +231,7 @@ def graph(path: Path, output_format: str, config_path: Path | None) -> None:
 
 @cli.command()
 @_PATH_ARGUMENT
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option("text", "json", "markdown")
 @_CONFIG_OPTION
 def ports(path: Path, output_format: str, config_path: Path | None) -> None:
     """The port table: every service's port on every host, and its source defaults."""
@@ -252,14 +245,7 @@ def ports(path: Path, output_format: str, config_path: Path | None) -> None:
 @cli.command()
 @click.argument("port", type=click.IntRange(1, 65535))
 @_PATH_ARGUMENT
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option("text", "json")
 @_CONFIG_OPTION
 def who(port: int, path: Path, output_format: str, config_path: Path | None) -> None:
     """Everything that binds, publishes, exposes, references or documents PORT."""
@@ -417,14 +403,7 @@ _FAIL_ON_OPTION = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The repository to analyze (default: the git work tree of the current folder).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option("text", "json", "github")
 @_CONFIG_OPTION
 @_SELECT_OPTION
 @_IGNORE_OPTION
@@ -521,12 +500,11 @@ def write_baseline(
 @click.option(
     "--base", "base_ref", required=True, metavar="REF", help="The git revision to compare with."
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["markdown", "github", "sarif", "json"]),
-    default="markdown",
-    show_default=True,
+@_format_option(
+    "markdown",
+    "github",
+    "sarif",
+    "json",
     help="markdown: the report; github: annotations of the work tree's findings, those in"
     " changed files first; sarif: the work tree's findings; json: the comparison.",
 )

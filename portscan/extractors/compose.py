@@ -58,7 +58,6 @@ from portscan.extractors.base import (
     DEFAULT_OPTIONS,
     ExtractError,
     ExtractOptions,
-    LineIndex,
     parse_port,
     sorted_facts,
 )
@@ -67,7 +66,7 @@ from portscan.extractors.urls import url_ports
 from portscan.extractors.yamlnodes import (
     MERGE_TAG,
     NULL_TAG,
-    align,
+    YamlSource,
     as_mapping,
     as_scalar,
     as_sequence,
@@ -85,7 +84,6 @@ from portscan.model import (
 )
 
 if TYPE_CHECKING:
-    from yaml.error import Mark
     from yaml.nodes import MappingNode, Node, ScalarNode
 
 NAME = "compose"
@@ -374,9 +372,8 @@ class _Reader:
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.text = text
-        self.index = LineIndex(text)
-        self.bom = 1 if text.startswith("\ufeff") else 0
+        self.source = YamlSource(text)
+        self.index = self.source.index
         self.facts: list[PortFact] = []
         self.diagnostics: list[Diagnostic] = []
         self._values: dict[int, tuple[ScalarNode, _Piece]] = {}
@@ -395,12 +392,6 @@ class _Reader:
         self._budget -= cost
         if self._budget < 0:
             raise _BudgetError
-
-    def _offset(self, mark: Mark) -> int:
-        """The file offset of a YAML mark (0-based line and column, BOM not counted)."""
-        line = min(mark.line + 1, self.index.line_count)
-        offset = self.index.offset(line, mark.column + 1) + (self.bom if mark.line == 0 else 0)
-        return min(offset, len(self.text))
 
     def _line(self, offset: int) -> int:
         return self.index.position(offset)[0]
@@ -445,15 +436,8 @@ class _Reader:
         cached = self._values.get(id(node))
         if cached is not None:
             return cached[1]
-        start, end = self._offset(node.start_mark), self._offset(node.end_mark)
-        low, high = start, end
-        if node.style in ('"', "'"):
-            low, high = start + 1, end - 1
-        elif node.style in ("|", ">"):  # the content starts on the line after the header
-            breaks = [at for at in (self.text.find(c, start, end) for c in "\r\n") if at >= 0]
-            low = min(breaks) + 1 if breaks else start
-        value: str = node.value
-        raw = _Piece(value, align(value, self.text, low, high), (None,) * len(value))
+        scalar = self.source.scalar(node)
+        raw = _Piece(scalar.text, scalar.offsets, (None,) * len(scalar.text))
         piece = _interpolate(raw)
         self._values[id(node)] = (node, piece)
         return piece
@@ -551,7 +535,7 @@ class _Reader:
         """``{target: 80, published: "8080", host_ip: ..., protocol: udp}``."""
         items = self._items(node)
         target, published = as_scalar(items.get("target")), as_scalar(items.get("published"))
-        origin = self._offset(node.start_mark)
+        origin = self.source.offset(node.start_mark)
         if target is None:
             self._diagnose(origin, "port mapping without target")
             return

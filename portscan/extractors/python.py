@@ -131,7 +131,6 @@ _BIND_CALLS = frozenset(
     }
 )
 _TEST_DIRS = frozenset({"tests", "test"})
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line ends of CPython's tokenizer, and LineIndex's
 #: One string literal token: prefix, quotes, body. The body stops at the first closing
 #: quote not escaped by a backslash.
 _STRING_TOKEN = re.compile(
@@ -166,21 +165,25 @@ def is_test_path(path: str) -> bool:
 
 
 class _Source:
-    """The text ``ast`` read, and its node positions as character offsets into it.
+    """A file's text, what ``ast`` reads of it (without a BOM), and node positions as
+    character offsets into the file.
 
-    ``ast`` columns count UTF-8 bytes; a line that is not ASCII is re-measured."""
+    ``ast`` columns count UTF-8 bytes; a line that is not ASCII is re-measured. CPython's
+    tokenizer ends lines where :class:`LineIndex` does (``\\r\\n``, ``\\r``, ``\\n``)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+        self.bom = 1 if text.startswith("\ufeff") else 0  # CPython refuses it in a str
+        self.code = text[self.bom :]
+        self.index = LineIndex(text)
         self._ascii = text.isascii()
 
     def offset(self, line: int, byte_col: int) -> int:
-        start = self._starts[line - 1]
+        start = self.index.offset(line) + (self.bom if line == 1 else 0)
         if self._ascii:
             return start + byte_col
-        end = self._starts[line] if line < len(self._starts) else len(self.text)
-        text = self.text[start:end]
+        last = line >= self.index.line_count
+        text = self.text[start : len(self.text) if last else self.index.offset(line + 1)]
         if text.isascii():
             return start + byte_col
         head = text.encode("utf-8", "surrogatepass")[:byte_col]
@@ -205,7 +208,7 @@ class _Leaf:
 @dataclass(frozen=True, slots=True)
 class _Candidate:
     """A port found in the tree: where its digits start (a character offset into the
-    source) and how many there are. ``field`` is a class field whose env is decided when
+    file) and how many there are. ``field`` is a class field whose env is decided when
     its class ends (it depends on the class's ``env_prefix``)."""
 
     start: int
@@ -714,16 +717,12 @@ def _parse(source: str) -> ast.Module:
 
 def _facts(path: str, text: str, deadline: float | None = None) -> list[PortFact]:
     """Parse, collect candidates, and place them: the whole job for one file."""
-    bom = 1 if text.startswith("\ufeff") else 0  # CPython refuses it in a str: not code
-    source = _Source(text[bom:])
-    candidates = _collect(_parse(source.text), source, deadline)
-    if not candidates:
-        return []
-    index = LineIndex(text)
+    source = _Source(text)
+    candidates = _collect(_parse(source.code), source, deadline)
     tags = (TAG_TEST,) if is_test_path(path) else ()
     facts: list[PortFact] = []
     for candidate in candidates:
-        line, col = index.position(bom + candidate.start)
+        line, col = source.index.position(candidate.start)
         facts.append(
             PortFact(
                 port=candidate.port,

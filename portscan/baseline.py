@@ -60,22 +60,24 @@ def entry_of(finding: Finding) -> BaselineEntry:
     )
 
 
+def entry_document(entry: BaselineEntry) -> dict[str, Any]:
+    """One entry as the baseline file (and the JSON report's ``stale_baseline``) writes it."""
+    return {
+        "fingerprint": entry.fingerprint,
+        "code": entry.code,
+        "name": entry.name,
+        "port": entry.port,
+        "services": list(entry.services),
+        "message": entry.message,
+    }
+
+
 def dumps(findings: Sequence[Finding]) -> str:
     """The baseline document for ``findings``: sorted, stable bytes, a final newline."""
     entries = sorted((entry_of(finding) for finding in findings), key=BaselineEntry.sort_key)
     document = {
         "version": VERSION,
-        "findings": [
-            {
-                "fingerprint": entry.fingerprint,
-                "code": entry.code,
-                "name": entry.name,
-                "port": entry.port,
-                "services": list(entry.services),
-                "message": entry.message,
-            }
-            for entry in entries
-        ],
+        "findings": [entry_document(entry) for entry in entries],
     }
     import json  # here, not at the top: a scan without a baseline never needs it
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portscan.baseline import entry_document
 from portscan.model import BaselineEntry, ScanResult, UnusedSuppression
 
 
@@ -58,22 +59,11 @@ def unused_dict(note: UnusedSuppression) -> dict[str, Any]:
     }
 
 
-def stale_dict(entry: BaselineEntry) -> dict[str, Any]:
-    return {
-        "fingerprint": entry.fingerprint,
-        "code": entry.code,
-        "name": entry.name,
-        "port": entry.port,
-        "services": list(entry.services),
-        "message": entry.message,
-    }
-
-
 def json_fields(result: ScanResult) -> dict[str, Any]:
     """The JSON document's ``unused_suppressions`` and ``stale_baseline`` lists."""
     return {
         "unused_suppressions": [unused_dict(note) for note in result.unused_suppressions],
-        "stale_baseline": [stale_dict(entry) for entry in result.stale_baseline],
+        "stale_baseline": [entry_document(entry) for entry in result.stale_baseline],
     }
 
 

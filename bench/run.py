@@ -23,8 +23,9 @@ run), with the targets beside them. The figures are printed, never asserted: the
 depend on the machine.
 
 portscan runs from a snapshot of this checkout's package (with ``rules/`` inside it, as
-in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset: as an
-installed portscan runs, and unaffected by edits made to the checkout meanwhile.
+in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset, started as
+its console script starts it: as an installed portscan runs, and unaffected by edits made
+to the checkout meanwhile.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def bench_env(snapshot_dir: Path) -> dict[str, str]:
 
 
 def portscan_command() -> list[str]:
-    return [sys.executable, "-m", "portscan"]
+    """portscan as its console script runs it (``python -m`` would add runpy's imports)."""
+    return [sys.executable, "-c", "import sys; from portscan.cli import run; run()"]
 
 
 def ast_grep_command() -> list[str] | None:

@@ -7,6 +7,7 @@ global. Bad files become diagnostics; the scan always goes on.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import stat
@@ -35,6 +36,9 @@ _BINARY_PROBE = 8192
 #: Opening a FIFO for reading blocks until a writer comes; without blocking, the opened
 #: file can be looked at (and refused) instead. No such flag where the OS has none.
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+#: Opening a symlink with this flag fails (ELOOP), so a link is noticed by the open that
+#: reads an ordinary file, at no extra cost. Where the OS has none, ``islink`` asks.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
@@ -101,10 +105,21 @@ def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
     The file is opened once and everything else is asked of the open file, so a path that
     changes after discovery cannot slip past a check: a FIFO is refused without waiting
     for a writer, a folder is never read, and at most ``max_size + 1`` bytes are read, so
-    a file that grows past the limit is refused too."""
+    a file that grows past the limit is refused too. A symlink is followed only to a
+    file inside ``root``: one that loops, dangles or leads out is refused."""
     path = os.path.join(root, rel)  # not pathlib: this runs once per file of the tree
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        try:
+            if not _NOFOLLOW and os.path.islink(path):
+                raise OSError(errno.ELOOP, "a symlink")
+            fd = os.open(path, os.O_RDONLY | _NONBLOCK | _NOFOLLOW)
+        except OSError as exc:
+            if exc.errno not in (errno.ELOOP, errno.EMLINK) or not os.path.islink(path):
+                raise
+            problem = link_problem(Path(root), rel)
+            if problem is not None:
+                return _failed(rel, problem)
+            fd = os.open(path, os.O_RDONLY | _NONBLOCK)
         try:
             info = os.fstat(fd)
             if stat.S_ISDIR(info.st_mode):
@@ -126,6 +141,23 @@ def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
     except OSError as exc:
         return _failed(rel, f"cannot read: {exc.strerror or exc}")
     return data
+
+
+def link_problem(root: Path, rel: str) -> str | None:
+    """Why the symlink at ``rel`` must not be followed, or None when it leads to a path
+    inside ``root``."""
+    root = root.resolve()
+    try:
+        target = (root / rel).resolve(strict=True)
+    except RuntimeError:  # Python before 3.13 reports a loop this way
+        return "symlink loop; not followed"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # ... and 3.13 this way
+            return "symlink loop; not followed"
+        return "broken symlink; not followed"
+    if not target.is_relative_to(root):
+        return "symlink points outside the scan root; not followed"
+    return None
 
 
 def extract_data(
@@ -229,18 +261,16 @@ def scan(
         from portscan.extractors.queries import check_rules
 
         check_rules(config.rules)  # a broken house rule is a config error, found up front
-    found = discover(root, config)
+    files = discover(root, config)
     discovered = time.perf_counter()
-    extracted = extract_all(
-        root, found.files, config, cache_dir=cache_dir, jobs=jobs, progress=progress
-    )
+    extracted = extract_all(root, files, config, cache_dir=cache_dir, jobs=jobs, progress=progress)
     facts = extracted.facts
-    errors = [*found.diagnostics, *extracted.diagnostics]
+    errors = extracted.diagnostics
     read, parsed = extracted.files, extracted.parsed
     extracted_at = time.perf_counter()
     from portscan.resolve import resolve
 
-    graph = resolve(facts, config, found.files)
+    graph = resolve(facts, config, files)
     resolved = time.perf_counter()
     unique_errors = tuple(sorted(set(errors), key=_error_key))
     filtered = refine(

@@ -5,22 +5,22 @@ In a git work tree: the tracked and the untracked-but-not-ignored files
 Elsewhere: a walk of the tree that honours
 every ``.gitignore`` on the way (with pathspec's gitignore semantics). Either way, some
 folders are never entered (dependencies, build output, VCS data), lock files are skipped
-by name, config ``include``/``exclude`` apply on top, and symlinks never lead out of the
-root. Problems (a symlink loop, an escaping link) become diagnostics, not crashes.
+by name, and config ``include``/``exclude`` apply on top.
+
+Discovery only lists names; it opens no file. A symlinked file is judged where a file is
+read (:func:`portscan.api.read_file`): a link that loops, dangles or leads out of the root
+is never followed, and it costs a diagnostic only when an extractor claims its name.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from portscan.config import Config
 from portscan.globs import compile_globs
-from portscan.model import Diagnostic
 
 #: Folders no scan descends into, at any depth.
 SKIPPED_DIRS = frozenset(
@@ -73,41 +73,26 @@ LOCK_FILES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Discovery:
-    files: tuple[str, ...]  # POSIX paths relative to the root, sorted
-    diagnostics: tuple[Diagnostic, ...]
+def discover(root: Path, config: Config) -> tuple[str, ...]:
+    """The files under ``root`` that a scan should consider: POSIX paths relative to
+    the root, sorted.
 
-
-def discover(root: Path, config: Config) -> Discovery:
-    """The files under ``root`` that a scan should consider, sorted.
-
-    In a git work tree the tracked files are checked (the filters, the symlink check)
-    while ``git`` is still looking for untracked ones: listing those walks the whole
-    tree, and the two overlap on a second CPU."""
+    In a git work tree the tracked files are filtered while ``git`` is still looking for
+    untracked ones: listing those walks the whole tree, and the two overlap on a second
+    CPU."""
     root = root.resolve()
     include = compile_globs(config.include)
     exclude = compile_globs(config.exclude)
     files: list[str] = []
-    diagnostics: list[Diagnostic] = []
 
     def consider(candidates: Iterable[str]) -> None:
-        kept: list[str] = []
         for rel in candidates:
             parts = rel.split("/")
             # isdisjoint, not any() over a generator: a third of this loop's time.
             if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
                 continue
-            if not include.match(rel) or exclude.match(rel):
-                continue
-            kept.append(rel)
-        links = _symlinks(root, kept)
-        for rel in kept:
-            problem = _link_problem(root, rel) if rel in links else None
-            if problem is not None:
-                diagnostics.append(Diagnostic(rel, None, problem))
-                continue
-            files.append(rel)
+            if include.match(rel) and not exclude.match(rel):
+                files.append(rel)
 
     untracked = _start_git(root, "ls-files", "-o", "--exclude-standard", "-z")
     try:
@@ -117,59 +102,14 @@ def discover(root: Path, config: Config) -> Discovery:
             others = _finish_git(untracked)
             if others is not None:
                 consider(others)
-                return Discovery(tuple(sorted(set(files))), tuple(sorted(diagnostics)))
+                return tuple(sorted(set(files)))
     finally:
         if untracked is not None and untracked.poll() is None:
             untracked.kill()
             untracked.communicate()
     files.clear()
-    diagnostics.clear()
     consider(_walk(root))  # no git, or not a work tree
-    return Discovery(tuple(sorted(set(files))), tuple(sorted(diagnostics)))
-
-
-def _symlinks(root: Path, paths: list[str]) -> set[str]:
-    """The paths among ``paths`` that are symlinks (as ``os.path.islink`` sees them).
-
-    Asked of each folder's listing rather than of each file: one ``scandir`` of a
-    folder tells the type of all its entries (from the directory entry itself, with no
-    ``lstat`` per file), which takes a quarter less time than an ``lstat`` per file. A
-    folder with a single path asks ``lstat``; one that cannot be listed holds no link
-    (``islink`` is False for a path it cannot ``lstat``)."""
-    by_folder: dict[str, list[str]] = {}
-    for rel in paths:
-        folder, _, name = rel.rpartition("/")
-        by_folder.setdefault(folder, []).append(name)
-    prefix = str(root) + os.sep
-    links: set[str] = set()
-    for folder, names in by_folder.items():
-        base = prefix + folder + os.sep if folder else prefix
-        if len(names) == 1:
-            linked = {names[0]} if os.path.islink(base + names[0]) else set()
-        else:
-            try:
-                with os.scandir(base) as entries:
-                    linked = {entry.name for entry in entries if entry.is_symlink()}
-            except OSError:
-                continue
-        links.update(f"{folder}/{name}" if folder else name for name in names if name in linked)
-    return links
-
-
-def _link_problem(root: Path, rel: str) -> str | None:
-    """Why a symlinked path must not be read, or None for an ordinary path."""
-    path = root / rel
-    try:
-        target = path.resolve(strict=True)
-    except RuntimeError:  # Python before 3.13 reports a loop this way
-        return "symlink loop; not followed"
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # ... and 3.13 this way
-            return "symlink loop; not followed"
-        return "broken symlink; not followed"
-    if not target.is_relative_to(root):
-        return "symlink points outside the scan root; not followed"
-    return None
+    return tuple(sorted(set(files)))
 
 
 #: Seconds a ``git ls-files`` may take before the tree is walked instead.

@@ -82,7 +82,7 @@ _STOP_AFTER = 2.0
 _WATCH_EVERY = 0.25
 
 # A worker's answer for one file, as plain tuples (they cross a pipe):
-_FAILED = 0  # (rel, _FAILED, facts, diagnostics): unreadable or too slow; never cached
+_FAILED = 0  # (rel, _FAILED, facts, diagnostics, names): unreadable or too slow; never cached
 _SAME = 1  # (rel, _SAME, digest): the same bytes as the cached entry
 _NEW = 2  # (rel, _NEW, digest, names, parsed, facts, diagnostics)
 _UNCLAIMED = 3  # (rel, _UNCLAIMED): no extractor reads this path
@@ -217,12 +217,16 @@ def extract_all(
             unclaimed += 1
             if store is not None:
                 store.put(rel, None)
-        elif kind == _FAILED:  # unreadable now: reported, and forgotten by the cache
+        elif kind == _FAILED:  # unreadable now: reported, never cached
             outcomes[rel] = _Outcome(
                 False, decode_facts(rel, answer[2]), decode_diagnostics(rel, answer[3])
             )
             if store is not None:
-                store.drop(rel)
+                failed = _failed_record(answer[4], now_ns)
+                if failed is None:
+                    store.drop(rel)
+                else:
+                    store.put(rel, failed)
         elif kind == _SAME:
             hash_hits += 1
             old = records[rel]
@@ -313,6 +317,15 @@ def _open(rel: str, record: Any) -> _Outcome | None:
         return None
 
 
+def _failed_record(names: tuple[str, ...] | None, now_ns: int) -> Record | None:
+    """The entry of a file that could not be read: no outcome (its stat never matches, its
+    digest matches no bytes), only the extractors that claim it, so the next run that
+    tries it again imports just those. None when they are not known."""
+    if not names:
+        return None
+    return make_record(None, b"", names, False, (), (), now_ns)
+
+
 def _known_names(record: Any) -> tuple[str, ...] | None:
     """The extractors that claim a file, from its cache entry; None: not known."""
     if type(record) is tuple and len(record) == 9 and type(record[5]) is tuple and record[5]:
@@ -344,7 +357,7 @@ def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
     data = read_file(job.root, rel, job.max_size)
     if isinstance(data, FileOutcome):
         facts, diagnostics = encode_outcome(rel, data.extraction.facts, data.extraction.diagnostics)
-        return (rel, _FAILED, facts, diagnostics)
+        return (rel, _FAILED, facts, diagnostics, names)
     digest = file_digest(data)
     if digest == task.known:
         return (rel, _SAME, digest)
@@ -354,7 +367,7 @@ def _process(job: _Job, task: _Task) -> tuple[Any, ...]:
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
     if outcome.timed_out:
-        return (rel, _FAILED, facts, diagnostics)
+        return (rel, _FAILED, facts, diagnostics, names)
     return (rel, _NEW, digest, names, outcome.parsed, facts, diagnostics)
 
 
@@ -441,7 +454,8 @@ def _run_pool(
             if immediate and not stopped:
                 culprit, remaining = remaining[0], remaining[1:]
                 message = f"the parser crashed on this file (worker exit code {code}); not read"
-                settle((culprit.rel, _FAILED, (), ((None, None, message),)), culprit)
+                answer = (culprit.rel, _FAILED, (), ((None, None, message),), culprit.names)
+                settle(answer, culprit)
             if remaining:
                 unfinished.append(remaining)
         started += len(pending)
@@ -541,7 +555,7 @@ def _stop_if_stuck(
     message = (
         f"took longer than max-file-time ({job.time_limit:g} s) to analyze; its worker was stopped"
     )
-    settle((task.rel, _FAILED, (), ((None, None, message),)), task)
+    settle((task.rel, _FAILED, (), ((None, None, message),), task.names), task)
 
 
 def _worker(sender: Connection, job: _Job, tasks: list[_Task], immediate: bool, state: Any) -> None:

@@ -287,7 +287,9 @@ def test_unreadable_file_is_reported_on_every_run(tree: Path, tmp_path: Path) ->
     assert any(e.path == "services/extra/big.py" for e in second.errors)
     assert stats.extracted == 0
     records = stored(tree, folder, config).records
-    assert "services/extra/big.py" not in records
+    # No outcome is kept (a stat that never matches, a digest no bytes have), only the
+    # extractor that claims the file, so the next run need not ask every extractor.
+    assert records["services/extra/big.py"] == (-1, -1, -1, -1, b"", ("python",), False, (), ())
     assert "services/extra/app.py" in records
 
 
@@ -455,7 +457,7 @@ def test_default_cache_in_root_is_never_scanned(tree: Path) -> None:
     assert sorted(p.name for p in folder.iterdir())[:2] == [".gitignore", "CACHEDIR.TAG"]
     (folder / "docker-compose.yml").write_text('services:\n  x:\n    ports: ["1:1"]\n')
     found = discover(tree, load_config(tree))
-    assert not [rel for rel in found.files if rel.startswith(".portscan_cache/")]
+    assert not [rel for rel in found if rel.startswith(".portscan_cache/")]
 
 
 def test_cli_cache_options(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -540,6 +542,33 @@ def test_rereading_an_edited_file_imports_only_its_extractor(
         ]
     )
     assert " 2 extracted" in done.stderr
+
+
+def test_a_file_that_cannot_be_read_is_retried_without_asking_every_extractor(
+    tree: Path, tmp_path: Path
+) -> None:
+    """A symlink that leads out of the root is reported on every run (nothing about it
+    is cached) yet the cache remembers which extractor claims it: a warm run imports no
+    extractor."""
+    folder = tmp_path / "cache"
+    outside = tmp_path / "outside.env"
+    outside.write_text("PORT=6666\n")
+    os.symlink(outside, tree / "services" / "mana-auth" / ".env.shared")
+    message = "services/mana-auth/.env.shared: symlink points outside the scan root"
+    for _ in range(2):
+        result, _ = run(tree, folder)
+        assert [(d.path, d.message) for d in result.errors if d.path.endswith(".shared")] == [
+            ("services/mana-auth/.env.shared", message.split(": ")[1] + "; not followed")
+        ]
+    probe = (
+        "import sys; from portscan.cli import main; "
+        f"code = main(['scan', {str(tree)!r}, '--cache-dir', {str(folder)!r}, '--stats']); "
+        "print(sorted(m for m in sys.modules if m.startswith('portscan.extractors.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert message in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == str(["portscan.extractors.base"])
+    assert " 0 extracted" in done.stderr
 
 
 # -- the encoding of facts -------------------------------------------------------------------------

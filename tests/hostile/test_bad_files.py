@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hostile_trees import GOOD, GOOD_FACTS, good_alone, good_facts_of, places, scan_tree, write_tree
@@ -231,6 +232,9 @@ def test_symlinks_that_loop_or_leave_the_root_are_not_followed(tmp_path: Path) -
     os.symlink(root / "links" / "missing.env", root / "links" / "broken.env")
     os.symlink(outside, root / "links" / "outside-folder")  # never entered
     os.symlink(root / "docker-compose.yml", root / "links" / "compose.yaml")  # inside: read
+    # No extractor claims these names: never read, so never judged either.
+    os.symlink(root / "links" / "loop.bin", root / "links" / "loop.bin")
+    os.symlink(outside / "docker-compose.yml", root / "links" / "outside.txt")
     result = scan_tree(root)
     assert list(result.errors) == [
         Diagnostic("links/a.env", None, "symlink loop; not followed"),
@@ -253,6 +257,50 @@ def test_symlinks_that_loop_or_leave_the_root_are_not_followed(tmp_path: Path) -
         ("links/compose.yaml", 3025),
     ]
     assert good_facts_of(result) == good_alone(tmp_path).graph.facts
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        pytest.param(
+            lambda root, outside: os.symlink(root / "real.env", root / "link.env"),
+            b"PORT=3025\n",
+            id="inside-the-root-followed",
+        ),
+        pytest.param(
+            lambda root, outside: os.symlink(outside / "secret.env", root / "link.env"),
+            "symlink points outside the scan root; not followed",
+            id="outside",
+        ),
+        pytest.param(
+            lambda root, outside: os.symlink(root / "link.env", root / "link.env"),
+            "symlink loop; not followed",
+            id="loop",
+        ),
+        pytest.param(
+            lambda root, outside: os.symlink(root / "gone.env", root / "link.env"),
+            "broken symlink; not followed",
+            id="broken",
+        ),
+        pytest.param(
+            lambda root, outside: os.symlink(root / "folder", root / "link.env"),
+            "a folder named like a file",
+            id="to-a-folder-inside",
+        ),
+    ],
+)
+def test_read_file_follows_a_symlink_only_into_the_root(
+    tmp_path: Path, make: Any, expected: bytes | str
+) -> None:
+    root = write_tree(tmp_path / "repo", {"real.env": b"PORT=3025\n", "folder/.keep": b""})
+    outside = write_tree(tmp_path / "outside", {"secret.env": b"PORT=6666\n"})
+    make(root, outside)
+    data = read_file(root, "link.env", 1 << 20)
+    if isinstance(expected, bytes):
+        assert data == expected
+    else:
+        assert not isinstance(data, bytes)
+        assert data.extraction == Extraction((), (Diagnostic("link.env", None, expected),))
 
 
 def test_a_folder_named_like_a_file_is_entered_never_read(tmp_path: Path) -> None:

@@ -17,15 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portscan.analyze import FINDINGS, Context, analyze
-from portscan.baseline import Baseline
 from portscan.config import Config
-from portscan.discover import discover
-from portscan.extract import ProgressCallback, RunReport, extract_all
-from portscan.filter import attach, refine
+from portscan.discover import Listing
 from portscan.model import Diagnostic, Extraction, PortFact, ScanResult, ScanStats
 
 if TYPE_CHECKING:
+    from portscan.baseline import Baseline
+    from portscan.extract import ProgressCallback, RunReport
     from portscan.extractors.base import ExtractOptions, Extractor
 
 #: Line ends as ``extractors.base.split_lines`` splits at them (importing that module
@@ -222,6 +220,8 @@ def _failed(rel: str, message: str, line: int | None = None) -> FileOutcome:
 
 def check_selectors(selectors: Sequence[str]) -> None:
     """Every ``--select``/``--ignore`` value must name or prefix some finding."""
+    from portscan.analyze import FINDINGS
+
     for selector in selectors:
         if not any(
             rule.CODE.upper().startswith(selector.upper()) or selector == rule.NAME
@@ -253,23 +253,29 @@ def scan(
     started = time.perf_counter()
     if not root.is_dir():
         raise UsageError(f"{root}: not a folder")
-    chosen_select = tuple(select) if select is not None else config.select
-    chosen_ignore = tuple(ignore) if ignore is not None else config.ignore
-    check_selectors((*chosen_select, *chosen_ignore))
     root = root.resolve()
-    if config.rules:
-        from portscan.extractors.queries import check_rules
+    with Listing(root) as listing:
+        # git lists the files in other processes while this one imports the later
+        # stages (a warm scan's longest wait otherwise) and checks the request.
+        from portscan.analyze import FINDINGS, Context, analyze
+        from portscan.extract import RunReport, extract_all
+        from portscan.filter import attach, refine
+        from portscan.resolve import resolve
 
-        check_rules(config.rules)  # a broken house rule is a config error, found up front
-    files = discover(root, config)
+        chosen_select = tuple(select) if select is not None else config.select
+        chosen_ignore = tuple(ignore) if ignore is not None else config.ignore
+        check_selectors((*chosen_select, *chosen_ignore))
+        if config.rules:
+            from portscan.extractors.queries import check_rules
+
+            check_rules(config.rules)  # a broken house rule is a config error, found up front
+        files = listing.files(config)
     discovered = time.perf_counter()
     extracted = extract_all(root, files, config, cache_dir=cache_dir, jobs=jobs, progress=progress)
     facts = extracted.facts
     errors = extracted.diagnostics
     read, parsed = extracted.files, extracted.parsed
     extracted_at = time.perf_counter()
-    from portscan.resolve import resolve
-
     graph = resolve(facts, config, files)
     resolved = time.perf_counter()
     unique_errors = tuple(sorted(set(errors), key=_error_key))

@@ -73,43 +73,66 @@ LOCK_FILES = frozenset(
 )
 
 
-def discover(root: Path, config: Config) -> tuple[str, ...]:
-    """The files under ``root`` that a scan should consider: POSIX paths relative to
-    the root, sorted.
+class Listing:
+    """A discovery under way: from its creation ``git`` lists the files in other
+    processes, while this one does other work (imports the later stages, say);
+    :meth:`files` waits for the names. Leaving it as a context manager stops a ``git``
+    still running.
 
-    In a git work tree the tracked files are filtered while ``git`` is still looking for
-    untracked ones: listing those walks the whole tree, and the two overlap on a second
-    CPU."""
-    root = root.resolve()
-    include = compile_globs(config.include)
-    exclude = compile_globs(config.exclude)
-    files: list[str] = []
+    Outside a git work tree (``git`` missing or failing) :meth:`files` walks the tree."""
 
-    def consider(candidates: Iterable[str]) -> None:
-        for rel in candidates:
-            parts = rel.split("/")
-            # isdisjoint, not any() over a generator: a third of this loop's time.
-            if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
-                continue
-            if include.match(rel) and not exclude.match(rel):
-                files.append(rel)
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        # Listing untracked files walks the whole tree: it starts first.
+        self._untracked = _start_git(self.root, "ls-files", "-o", "--exclude-standard", "-z")
+        self._tracked = _start_git(self.root, "ls-files", "-c", "-z")
 
-    untracked = _start_git(root, "ls-files", "-o", "--exclude-standard", "-z")
-    try:
-        tracked = _git_names(root, "ls-files", "-c", "-z")
-        if tracked is not None and untracked is not None:
-            consider(tracked)
-            others = _finish_git(untracked)
+    def __enter__(self) -> Listing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for process in (self._untracked, self._tracked):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.communicate()
+
+    def files(self, config: Config) -> tuple[str, ...]:
+        """The files a scan with ``config`` should consider: POSIX paths relative to the
+        root, sorted."""
+        include = compile_globs(config.include)
+        exclude = compile_globs(config.exclude)
+        files: list[str] = []
+
+        def consider(candidates: Iterable[str]) -> None:
+            for rel in candidates:
+                parts = rel.split("/")
+                # isdisjoint, not any() over a generator: a third of this loop's time.
+                if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
+                    continue
+                if include.match(rel) and not exclude.match(rel):
+                    files.append(rel)
+
+        tracked = _finish_git(self._tracked) if self._tracked is not None else None
+        if tracked is not None and self._untracked is not None:
+            consider(tracked)  # while git still looks for untracked files
+            others = _finish_git(self._untracked)
             if others is not None:
                 consider(others)
                 return tuple(sorted(set(files)))
-    finally:
-        if untracked is not None and untracked.poll() is None:
-            untracked.kill()
-            untracked.communicate()
-    files.clear()
-    consider(_walk(root))  # no git, or not a work tree
-    return tuple(sorted(set(files)))
+        self.close()
+        files.clear()
+        consider(_walk(self.root))  # no git, or not a work tree
+        return tuple(sorted(set(files)))
+
+
+def discover(root: Path, config: Config) -> tuple[str, ...]:
+    """The files under ``root`` that a scan should consider: POSIX paths relative to
+    the root, sorted (a :class:`Listing` waited for at once)."""
+    with Listing(root) as listing:
+        return listing.files(config)
 
 
 #: Seconds a ``git ls-files`` may take before the tree is walked instead.
@@ -139,19 +162,6 @@ def _finish_git(process: subprocess.Popen[bytes]) -> list[str] | None:
         return None
     names = out.decode("utf-8", "surrogateescape").split("\0")
     return [name for name in names if name]
-
-
-def _git_names(root: Path, *args: str) -> list[str] | None:
-    """The names ``git -C root ARGS`` prints, or None when it fails."""
-    process = _start_git(root, *args)
-    if process is None:
-        return None
-    try:
-        return _finish_git(process)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 def _walk(root: Path) -> Iterator[str]:

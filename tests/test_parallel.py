@@ -19,9 +19,10 @@ import pytest
 from portscan import extract
 from portscan.api import scan
 from portscan.config import load_config
-from portscan.extract import ExtractStats, Progress, RunReport, _Task, plan, plan_group
+from portscan.extract import ExtractStats, Progress, RunReport
 from portscan.model import ScanResult
 from portscan.progress import ProgressBar, render_bar, render_stats, run_settings
+from portscan.workers import Task, plan, plan_group
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "make_monorepo.py"
 
@@ -160,8 +161,8 @@ def test_a_worker_stuck_on_one_file_is_stopped(
 # -- the plan --------------------------------------------------------------------------------
 
 
-def task(rel: str, size: int) -> _Task:
-    return _Task(rel, size, None, None)
+def task(rel: str, size: int) -> Task:
+    return Task(rel, size, None, None)
 
 
 def test_plan_assigns_every_task_once_largest_first() -> None:

@@ -38,8 +38,8 @@ _SEND_BATCH = 64
 #: one group (its queries compile once per process); everything else is "other". They
 #: only decide which worker reads which file, never what a file yields.
 _GROUP_SUFFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("typescript", (".ts", ".mts", ".cts")),
-    ("tsx", (".tsx", ".js", ".jsx", ".mjs", ".cjs", ".svelte", ".vue", ".astro")),
+    ("typescript", (".ts", ".mts", ".cts", ".mjs", ".cjs", ".svelte", ".vue", ".astro")),
+    ("tsx", (".tsx", ".js", ".jsx")),
     ("shell", (".sh", ".bash")),
     ("go", (".go",)),
 )

@@ -188,7 +188,12 @@ def test_no_facts_no_crash(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [pytest.param("a.ts", [3000], id="typescript"), pytest.param("a.tsx", [], id="tsx")],
+    [
+        pytest.param("a.ts", [3000], id="typescript"),
+        pytest.param("a.mjs", [3000], id="node-module"),
+        pytest.param("a.tsx", [], id="tsx"),
+        pytest.param("a.js", [], id="js-may-hold-jsx"),
+    ],
 )
 def test_grammar_follows_the_suffix(path: str, expected: list[int]) -> None:
     # `<any>foo` is a type assertion in .ts but an unclosed JSX element in .tsx, which
@@ -198,16 +203,44 @@ def test_grammar_follows_the_suffix(path: str, expected: list[int]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "script", "expected"),
+    [
+        pytest.param("App.svelte", '<script lang="ts">', [(3000, 3)], id="svelte"),
+        pytest.param("App.vue", '<script setup lang="ts">', [(3000, 3)], id="vue"),
+        pytest.param("App.vue", '<script lang="tsx">', [], id="vue-tsx-reads-jsx"),
+    ],
+)
+def test_component_scripts_read_type_assertions(
+    path: str, script: str, expected: list[tuple[int, int]]
+) -> None:
+    """A component's script cannot hold JSX, so ``<any>foo`` is a type assertion there
+    (read with the typescript grammar), not an element that swallows the rest."""
+    text = f"{script}\nconst x = <any>foo;\nconst PORT = 3000;\n</script>\n"
+    facts = typescript.extract(path, text).facts
+    assert [(f.port, f.location.line) for f in facts] == expected
+
+
+@pytest.mark.parametrize(
     ("path", "grammars", "starts"),
     [
         pytest.param("a.ts", ["typescript"], [0], id="ts"),
         pytest.param("a.jsx", ["tsx"], [0], id="jsx"),
+        pytest.param("a.js", ["tsx"], [0], id="js-may-hold-jsx"),
+        pytest.param("a.mjs", ["typescript"], [0], id="mjs"),
+        pytest.param("a.cjs", ["typescript"], [0], id="cjs"),
         pytest.param(
-            "App.vue", ["tsx"], [len("<template/>\n<script setup>")], id="vue-script-only"
+            "App.vue", ["typescript"], [len("<template/>\n<script setup>")], id="vue-script-only"
         ),
         pytest.param(
+            "Jsx.vue",
+            ["tsx", "typescript"],
+            [len('<script lang="tsx">'), len('<script lang="tsx">x</script><script lang=ts>')],
+            id="vue-lang-tsx",
+        ),
+        pytest.param("App.svelte", ["typescript"], [len('<script lang="ts">')], id="svelte-script"),
+        pytest.param(
             "page.astro",
-            ["tsx", "tsx"],
+            ["typescript", "typescript"],
             [len("---\n"), len("---\nconst a = 1;\n---\n<p/><script>")],
             id="astro-frontmatter-and-script",
         ),
@@ -216,6 +249,8 @@ def test_grammar_follows_the_suffix(path: str, expected: list[int]) -> None:
 def test_code_blocks(path: str, grammars: list[str], starts: list[int]) -> None:
     texts = {
         "App.vue": "<template/>\n<script setup>x</script>\n",
+        "Jsx.vue": '<script lang="tsx">x</script><script lang=ts>y</script>\n',
+        "App.svelte": '<script lang="ts">x</script>\n<p>{x}</p>\n',
         "page.astro": "---\nconst a = 1;\n---\n<p/><script>b()</script>\n",
     }
     blocks = typescript.code_blocks(path, texts.get(path, "x"))

@@ -199,8 +199,9 @@ def test_plan_splits_a_group_too_large_for_one_worker() -> None:
     ("rel", "group"),
     [
         pytest.param("web/src/api.ts", "typescript", id="ts"),
-        pytest.param("web/src/App.svelte", "tsx", id="svelte"),
-        pytest.param("web/vite.config.mjs", "tsx", id="mjs"),
+        pytest.param("web/src/App.svelte", "typescript", id="svelte"),
+        pytest.param("web/vite.config.mjs", "typescript", id="mjs"),
+        pytest.param("web/src/index.js", "tsx", id="js"),
         pytest.param("scripts/start.sh", "shell", id="shell"),
         pytest.param("cmd/main.go", "go", id="go"),
         pytest.param("services/api/main.py", "other", id="python"),
@@ -215,7 +216,7 @@ def test_each_grammar_starts_in_one_worker() -> None:
     """TypeScript and TSX queries compile separately: with two workers and about as much
     of each, each worker starts one grammar."""
     tasks = [task(f"f{i}.ts", 2000) for i in range(300)]
-    tasks += [task(f"c{i}.svelte", 2000) for i in range(300)]
+    tasks += [task(f"c{i}.jsx", 2000) for i in range(300)]
     bins = plan(tasks, [(plan_group(t.rel),) for t in tasks], 2)
     assert sorted(sorted({plan_group(t.rel) for t in b}) for b in bins) == [["tsx"], ["typescript"]]
 

@@ -14,10 +14,14 @@ which grammar, turns query matches into facts, and adds what a query cannot say:
 - facts in test code (``*.test.ts``, ``__tests__/``, ``e2e/`` ...) carry ``TAG_TEST``,
   except in Playwright configs, whose ``webServer.port`` is the real dev server.
 
-``.ts/.mts/.cts`` parse with the ``typescript`` grammar, everything else (JavaScript,
-JSX and component scripts) with ``tsx``, which also reads plain JavaScript. tree-sitter
-recovers from syntax errors, so a broken file still yields what parses; only a file where
-nothing parses at all gets a Diagnostic.
+Text that may hold JSX (``.tsx``, ``.jsx``, ``.js``, a Vue ``<script lang="tsx">`` or
+``"jsx"``) parses with the ``tsx`` grammar; everything else with ``typescript``, which
+also reads plain JavaScript and, unlike ``tsx``, type assertions (``<T>value``): the
+``.ts/.mts/.cts`` files, the Node modules ``.mjs/.cjs``, and the scripts of Svelte, Astro
+and Vue components (JSX is not valid there). Each grammar costs about a quarter of a
+second to start (its queries compile), so a tree whose components and modules need only
+``typescript`` never starts ``tsx``. tree-sitter recovers from syntax errors, so a broken
+file still yields what parses; only a file where nothing parses at all gets a Diagnostic.
 """
 
 from __future__ import annotations
@@ -59,8 +63,9 @@ PREFILTER: re.Pattern[bytes] = re.compile(
     rb"|\.listen\("
 )
 
-_TYPESCRIPT_SUFFIXES = (".ts", ".mts", ".cts")
-_SCRIPT_SUFFIXES = (*_TYPESCRIPT_SUFFIXES, ".tsx", ".js", ".jsx", ".mjs", ".cjs")
+#: Script files that cannot hold JSX: read with the ``typescript`` grammar.
+_TYPESCRIPT_SUFFIXES = (".ts", ".mts", ".cts", ".mjs", ".cjs")
+_SCRIPT_SUFFIXES = (*_TYPESCRIPT_SUFFIXES, ".tsx", ".js", ".jsx")
 _COMPONENT_SUFFIXES = (".svelte", ".astro", ".vue")
 #: Declarations hold types, never values; minified bundles are generated code.
 _SKIPPED_SUFFIXES = (".d.ts", ".d.mts", ".d.cts", ".min.js", ".min.mjs", ".min.cjs")
@@ -84,6 +89,7 @@ class CodeBlock:
 
 _SCRIPT_TAG = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
 _SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_SCRIPT_LANG = re.compile(r"""\blang\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
 _CODE_TYPES = frozenset(
     {"module", "text/javascript", "application/javascript", "text/typescript", "ts"}
 )
@@ -99,6 +105,13 @@ def _is_code(attributes: str) -> bool:
     return match is None or match.group(1).lower() in _CODE_TYPES
 
 
+def _script_grammar(attributes: str) -> str:
+    """The grammar of a component's ``<script>``: ``tsx`` only when its ``lang`` says JSX
+    (Vue's ``lang="tsx"``/``"jsx"``)."""
+    match = _SCRIPT_LANG.search(attributes)
+    return "tsx" if match is not None and match.group(1).lower() in ("tsx", "jsx") else "typescript"
+
+
 def code_blocks(path: str, text: str) -> list[CodeBlock]:
     """The script text of a file: all of a script file; the ``<script>`` blocks of a
     component and an Astro file's ``---`` frontmatter, each at its offset in the file."""
@@ -110,10 +123,11 @@ def code_blocks(path: str, text: str) -> list[CodeBlock]:
     if name.endswith(".astro"):
         front = _FRONTMATTER.match(text)
         if front is not None:
-            blocks.append(CodeBlock(front.start(1), front.group(1), "tsx"))
+            blocks.append(CodeBlock(front.start(1), front.group(1), "typescript"))
     for tag in _SCRIPT_TAG.finditer(text):
         if _is_code(tag.group(1)) and tag.group(2).strip():
-            blocks.append(CodeBlock(tag.start(2), tag.group(2), "tsx"))
+            grammar = _script_grammar(tag.group(1))
+            blocks.append(CodeBlock(tag.start(2), tag.group(2), grammar))
     return blocks
 
 

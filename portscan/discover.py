@@ -102,8 +102,10 @@ class Listing:
     def files(self, config: Config) -> tuple[str, ...]:
         """The files a scan with ``config`` should consider: POSIX paths relative to the
         root, sorted."""
-        include = compile_globs(config.include)
-        exclude = compile_globs(config.exclude)
+        # The default include takes every path and the default exclude none: neither
+        # is asked then (a tenth of this loop's time).
+        include = None if config.include == ("**",) else compile_globs(config.include).match
+        exclude = compile_globs(config.exclude).match if config.exclude else None
         files: list[str] = []
 
         def consider(candidates: Iterable[str]) -> None:
@@ -112,7 +114,7 @@ class Listing:
                 # isdisjoint, not any() over a generator: a third of this loop's time.
                 if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
                     continue
-                if include.match(rel) and not exclude.match(rel):
+                if (include is None or include(rel)) and (exclude is None or not exclude(rel)):
                     files.append(rel)
 
         tracked = _finish_git(self._tracked) if self._tracked is not None else None

@@ -124,13 +124,14 @@ def extract_all(
     unsettled: list[tuple[str, int, Stat | None, bytes | None, tuple[str, ...] | None]] = []
     candidates: list[str] = []  # files an extractor may claim, in scan order
     stat_hits = 0
+    record_of, stat_of = records.get, os.stat  # once per file of the tree: kept local
     for rel in files:
-        record = records.get(rel, _UNKNOWN)
+        record = record_of(rel, _UNKNOWN)
         if record is None:
             continue  # no extractor claims this path
         candidates.append(rel)
         try:
-            found = os.stat(prefix + rel)
+            found = stat_of(prefix + rel)
         except OSError:
             unsettled.append((rel, 0, None, None, _known_names(record)))
             continue

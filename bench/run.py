@@ -22,6 +22,13 @@ proportional set size of the whole process tree (workers included; sampled in on
 run), with the targets beside them. The figures are printed, never asserted: they
 depend on the machine.
 
+``--against REV`` also runs portscan as it was at git revision REV, one run of each
+after the other (this checkout, REV, this checkout, ...), and prints the two side by
+side with their ratio: a shared VM's speed drifts by tens of percent within an hour,
+and interleaved runs compare two versions under the same drift. Both then keep their
+caches under ``$XDG_CACHE_HOME`` (one folder each), so that neither invalidates the
+other's.
+
 portscan runs from a snapshot of this checkout's package (with ``rules/`` inside it, as
 in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset, started as
 its console script starts it: as an installed portscan runs, and unaffected by edits made
@@ -99,22 +106,37 @@ def load_generator() -> ModuleType:
     return module
 
 
-def snapshot(into: Path, patch: Path | None = None) -> Path:
-    """A copy of the package as a wheel lays it out (rules inside), compiled; with
-    ``patch`` (a diff against this checkout, ``a/portscan/...``) applied to it."""
+def snapshot(into: Path, patch: Path | None = None, revision: str | None = None) -> Path:
+    """A copy of the package as a wheel lays it out (rules inside), compiled: of this
+    checkout, with ``patch`` (a diff against it, ``a/portscan/...``) applied; or of the
+    git ``revision``."""
     package = into / "portscan"
-    shutil.copytree(REPO / "portscan", package, ignore=shutil.ignore_patterns("__pycache__"))
-    if patch is not None:
-        subprocess.run(["git", "apply", "-p1", str(patch.resolve())], cwd=into, check=True)
-    shutil.copytree(REPO / "rules", package / "rules")
+    if revision is not None:
+        into.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", revision, "portscan", "rules"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+        shutil.move(into / "rules", package / "rules")
+    else:
+        shutil.copytree(REPO / "portscan", package, ignore=shutil.ignore_patterns("__pycache__"))
+        if patch is not None:
+            subprocess.run(["git", "apply", "-p1", str(patch.resolve())], cwd=into, check=True)
+        shutil.copytree(REPO / "rules", package / "rules")
     compileall.compile_dir(str(package), quiet=1)
     return into
 
 
-def bench_env(snapshot_dir: Path) -> dict[str, str]:
+def bench_env(snapshot_dir: Path, cache_home: Path | None = None) -> dict[str, str]:
+    """The environment portscan runs in: the snapshot on its path, bytecode written,
+    and the cache in the tree (as by default) or under ``cache_home``."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.pop("XDG_CACHE_HOME", None)  # the cache lives in the tree, as by default
+    env.pop("XDG_CACHE_HOME", None)
+    if cache_home is not None:
+        env["XDG_CACHE_HOME"] = str(cache_home)
     env["PYTHONPATH"] = str(snapshot_dir)
     return env
 
@@ -203,30 +225,37 @@ def _pss(pid: int) -> int:
     return 0
 
 
+#: A measure and the environment its runs use.
+Variant = tuple[Measure, dict[str, str]]
+
+
 def measure(
-    measure_: Measure,
+    variants: Sequence[Variant],
     command: Sequence[str] | str,
     cwd: Path,
-    env: dict[str, str],
     repeat: int,
-    before: Callable[[], None] | None = None,
+    before: Callable[[dict[str, str]], None] | None = None,
     after: Callable[[], None] | None = None,
-) -> Measure:
+) -> list[Measure]:
+    """``command`` ``repeat`` times in each environment, the environments taking turns
+    run by run; ``before`` (given the environment) and ``after`` around every run."""
     for _ in range(repeat):
+        for measure_, env in variants:
+            if before is not None:
+                before(env)
+            seconds, cpu, rss, _code = timed(command, cwd, env)
+            if after is not None:
+                after()
+            measure_.seconds.append(seconds)
+            measure_.cpu.append(cpu)
+            measure_.max_rss.append(rss)
+    for measure_, env in variants:
         if before is not None:
-            before()
-        seconds, cpu, rss, _code = timed(command, cwd, env)
+            before(env)
+        measure_.tree_pss = tree_pss(command, cwd, env)
         if after is not None:
             after()
-        measure_.seconds.append(seconds)
-        measure_.cpu.append(cpu)
-        measure_.max_rss.append(rss)
-    if before is not None:
-        before()
-    measure_.tree_pss = tree_pss(command, cwd, env)
-    if after is not None:
-        after()
-    return measure_
+    return [measure_ for measure_, _ in variants]
 
 
 # -- one size ----------------------------------------------------------------------------------
@@ -267,27 +296,40 @@ def pick(root: Path, files: list[str], seed: int, with_ports: bool) -> list[str]
 _PORTISH = re.compile(rb"\bport|Port|PORT")
 
 
-def run_size(size: int, args: argparse.Namespace, env: dict[str, str]) -> list[Measure]:
+def run_size(
+    size: int, args: argparse.Namespace, envs: Sequence[dict[str, str]]
+) -> list[list[Measure]]:
+    """The measures of one size, per environment (this checkout, then ``--against``):
+    the same rows in the same order."""
     root = ensure_tree(size, args.seed, args.regenerate)
     repeat = args.repeat or (5 if size <= 10000 else 3)
     files = tracked(root)
     portscan = portscan_command()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-    cache = root / ".portscan_cache"
-    measures: list[Measure] = []
+    rows: list[list[Measure]] = []
 
-    floor = Measure("read floor: cat every file", "floor")
-    measures.append(measure(floor, "git ls-files -z | xargs -0 cat > /dev/null", root, env, repeat))
+    def portscan_rows(label: str, kind: str, note: str = "") -> list[Variant]:
+        return [(Measure(label, kind, note=note), env) for env in envs]
 
-    cold = Measure("portscan scan --no-cache (cold)", "cold")
-    measures.append(measure(cold, [*portscan, "scan", ".", "--no-cache", *jobs], root, env, repeat))
+    def shared_row(label: str, kind: str) -> list[Variant]:
+        """A run that does not involve portscan: measured once, shown for every version."""
+        return [(Measure(label, kind), envs[0])]
 
-    shutil.rmtree(cache, ignore_errors=True)
-    subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
-    warm = Measure("portscan scan (warm cache)", "warm")
-    measures.append(measure(warm, [*portscan, "scan", ".", *jobs], root, env, repeat))
+    floor = shared_row("read floor: cat every file", "floor")
+    rows.append(measure(floor, "git ls-files -z | xargs -0 cat > /dev/null", root, repeat))
 
-    check_verb = "check" if has_check(portscan, env) else None
+    cold = portscan_rows("portscan scan --no-cache (cold)", "cold")
+    rows.append(measure(cold, [*portscan, "scan", ".", "--no-cache", *jobs], root, repeat))
+
+    def fill_cache(env: dict[str, str]) -> None:
+        subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
+
+    for env in envs:
+        shutil.rmtree(cache_folder(root, env), ignore_errors=True)
+        fill_cache(env)
+    warm = portscan_rows("portscan scan (warm cache)", "warm")
+    rows.append(measure(warm, [*portscan, "scan", ".", *jobs], root, repeat))
+
     for with_ports in (False, True):
         chosen = pick(root, files, args.seed, with_ports)
         originals = {rel: (root / rel).read_bytes() for rel in chosen}
@@ -296,31 +338,30 @@ def run_size(size: int, args: argparse.Namespace, env: dict[str, str]) -> list[M
             for rel, data in originals.items():
                 (root / rel).write_bytes(data)
 
-        def prepare(originals: dict[str, bytes] = originals) -> None:
+        def prepare(env: dict[str, str], originals: dict[str, bytes] = originals) -> None:
             restore(originals)
-            subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
+            fill_cache(env)
             for rel, data in originals.items():
                 (root / rel).write_bytes(data + EDITABLE[os.path.splitext(rel)[1]].encode())
 
         what = "5 files with ports edited" if with_ports else "5 files edited"
-        if check_verb:
-            label, command = f"portscan check, {what}", [*portscan, "check", *jobs, *chosen]
-        else:
-            label, command = f"portscan scan, {what} (no check command)", [*portscan, "scan", "."]
-        check = Measure(label, "check", note=", ".join(chosen))
-        measures.append(measure(check, command, root, env, repeat, before=prepare, after=restore))
+        check = portscan_rows(f"portscan check, {what}", "check", note=", ".join(chosen))
+        command = [*portscan, "check", *jobs, *chosen]
+        rows.append(measure(check, command, root, repeat, before=prepare, after=restore))
 
     ast_grep = ast_grep_command()
     if ast_grep is not None:
-        grep = Measure("ast-grep scan, port rules", "ast-grep")
+        grep = shared_row("ast-grep scan, port rules", "ast-grep")
         command = [*ast_grep, "scan", "-c", str(AST_GREP_CONFIG), "."]
-        measures.append(measure(grep, command, root, env, repeat))
-    return measures
+        rows.append(measure(grep, command, root, repeat))
+    # Per environment, the rows in order; a shared row is the same measure in each.
+    return [[row[min(index, len(row) - 1)] for row in rows] for index in range(len(envs))]
 
 
-def has_check(portscan: list[str], env: dict[str, str]) -> bool:
-    done = subprocess.run([*portscan, "check", "--help"], env=env, capture_output=True)
-    return done.returncode == 0
+def cache_folder(root: Path, env: dict[str, str]) -> Path:
+    """Where portscan keeps the cache of ``root`` in ``env`` (see ``bench_env``)."""
+    xdg = env.get("XDG_CACHE_HOME")
+    return Path(xdg) / "portscan" if xdg else root / ".portscan_cache"
 
 
 def same_output(size: int, args: argparse.Namespace, env: dict[str, str]) -> bool:
@@ -403,33 +444,76 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--patch", type=Path, help="apply this diff (against the checkout) to the snapshot"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also run portscan as of git revision REV, interleaved, and compare",
+    )
     args = parser.parse_args(argv)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
-    with tempfile.TemporaryDirectory(prefix="portscan-bench-") as folder:
-        return run_all(sizes, args, bench_env(snapshot(Path(folder), args.patch)), argv)
+    with tempfile.TemporaryDirectory(prefix="portscan-bench-") as name:
+        folder = Path(name)
+        here = snapshot(folder / "checkout", args.patch)
+        if args.against is None:
+            return run_all(sizes, args, [bench_env(here)], argv)
+        there = snapshot(folder / "against", revision=args.against)
+        envs = [
+            bench_env(here, folder / "checkout-cache"),
+            bench_env(there, folder / "against-cache"),
+        ]
+        return run_all(sizes, args, envs, argv)
 
 
 def run_all(
-    sizes: list[int], args: argparse.Namespace, env: dict[str, str], argv: list[str] | None
+    sizes: list[int],
+    args: argparse.Namespace,
+    envs: Sequence[dict[str, str]],
+    argv: list[str] | None,
 ) -> int:
     print(f"machine: {machine()}")
     print(f"command: {' '.join(['bench/run.py', *(argv if argv is not None else sys.argv[1:])])}")
     print(f"load average at start: {load()}")
-    raw = {}
+    raw: dict[int, object] = {}
     for size in sizes:
-        measures = run_size(size, args, env)
+        per_env = run_size(size, args, envs)
+        measures = per_env[0]
         root = TREES / f"{size}-{args.seed}"
         megabytes = sum((root / rel).stat().st_size for rel in tracked(root)) / 1e6
         repeat = len(measures[0].seconds)
         print()
         print(table(size, measures, megabytes, repeat))
-        identical = "yes" if same_output(size, args, env) else "NO"
+        if len(per_env) > 1:
+            print()
+            print(comparison(args.against, measures, per_env[1]))
+        identical = "yes" if same_output(size, args, envs[0]) else "NO"
         print(f"outputs identical cold/warm/--jobs 1: {identical}")
-        raw[size] = [m.__dict__ | {"median": m.median} for m in measures]
+        figures = [[m.__dict__ | {"median": m.median} for m in ms] for ms in per_env]
+        raw[size] = (
+            figures[0] if len(figures) == 1 else {"checkout": figures[0], "against": figures[1]}
+        )
     print(f"\nload average at end: {load()}")
     if args.json:
         args.json.write_text(json.dumps(raw, indent=2) + "\n")
     return 0
+
+
+def comparison(revision: str, here: list[Measure], there: list[Measure]) -> str:
+    """This checkout against ``revision``, run by run interleaved: medians and ratios."""
+    lines = [
+        f"this checkout against {revision} (interleaved runs)",
+        "",
+        "| run | this checkout, median s | CPU s | against, median s | CPU s | ratio (wall) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for mine, theirs in zip(here, there, strict=True):
+        if mine is theirs:
+            continue  # not portscan: measured once
+        lines.append(
+            f"| {mine.label} | {mine.median:.3f} | {statistics.median(mine.cpu):.2f} |"
+            f" {theirs.median:.3f} | {statistics.median(theirs.cpu):.2f} |"
+            f" {mine.median / theirs.median:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hostile_trees import GOOD, GOOD_FACTS, good_alone, good_facts_of, places, scan_tree, write_tree
@@ -260,41 +259,24 @@ def test_symlinks_that_loop_or_leave_the_root_are_not_followed(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("make", "expected"),
+    ("target", "expected"),
     [
+        pytest.param("repo/real.env", b"PORT=3025\n", id="inside-the-root-followed"),
         pytest.param(
-            lambda root, outside: os.symlink(root / "real.env", root / "link.env"),
-            b"PORT=3025\n",
-            id="inside-the-root-followed",
+            "outside/secret.env", "symlink points outside the scan root; not followed", id="outside"
         ),
-        pytest.param(
-            lambda root, outside: os.symlink(outside / "secret.env", root / "link.env"),
-            "symlink points outside the scan root; not followed",
-            id="outside",
-        ),
-        pytest.param(
-            lambda root, outside: os.symlink(root / "link.env", root / "link.env"),
-            "symlink loop; not followed",
-            id="loop",
-        ),
-        pytest.param(
-            lambda root, outside: os.symlink(root / "gone.env", root / "link.env"),
-            "broken symlink; not followed",
-            id="broken",
-        ),
-        pytest.param(
-            lambda root, outside: os.symlink(root / "folder", root / "link.env"),
-            "a folder named like a file",
-            id="to-a-folder-inside",
-        ),
+        pytest.param("repo/link.env", "symlink loop; not followed", id="loop"),
+        pytest.param("repo/gone.env", "broken symlink; not followed", id="broken"),
+        pytest.param("repo/folder", "a folder named like a file", id="to-a-folder-inside"),
     ],
 )
 def test_read_file_follows_a_symlink_only_into_the_root(
-    tmp_path: Path, make: Any, expected: bytes | str
+    tmp_path: Path, target: str, expected: bytes | str
 ) -> None:
+    """``repo/link.env`` links to ``target`` (relative to the folder holding the repo)."""
     root = write_tree(tmp_path / "repo", {"real.env": b"PORT=3025\n", "folder/.keep": b""})
-    outside = write_tree(tmp_path / "outside", {"secret.env": b"PORT=6666\n"})
-    make(root, outside)
+    write_tree(tmp_path / "outside", {"secret.env": b"PORT=6666\n"})
+    os.symlink(tmp_path / target, root / "link.env")
     data = read_file(root, "link.env", 1 << 20)
     if isinstance(expected, bytes):
         assert data == expected

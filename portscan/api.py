@@ -37,6 +37,8 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 #: Opening a symlink with this flag fails (ELOOP), so a link is noticed by the open that
 #: reads an ordinary file, at no extra cost. Where the OS has none, ``islink`` asks.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: What a read asks for past a file's expected size (a file that grows as it is read).
+_READ_CHUNK = 1 << 16
 _LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
 
 
@@ -126,8 +128,7 @@ def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
                 return _failed(rel, "not a regular file")
             if info.st_size > max_size:
                 return _too_big(rel, info.st_size, max_size)
-            with open(fd, "rb", closefd=False) as handle:
-                data = handle.read(max_size + 1)
+            data = _read_up_to(fd, info.st_size, max_size + 1)
             if len(data) > max_size:  # it grew after discovery
                 return _too_big(rel, max(len(data), os.fstat(fd).st_size), max_size)
         finally:
@@ -139,6 +140,26 @@ def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
     except OSError as exc:
         return _failed(rel, f"cannot read: {exc.strerror or exc}")
     return data
+
+
+def _read_up_to(fd: int, expected: int, limit: int) -> bytes:
+    """The bytes of an open regular file, at most ``limit`` of them.
+
+    Each read asks for what the file should still hold (and one byte more, to see a
+    file that grew since ``expected`` was taken), never for ``limit`` at once: a read
+    allocates what it asks for, and asking each of 5,000 files for ``max-file-size``
+    (2 MiB) took a quarter of a second. A short read is the end of a regular file."""
+    chunks: list[bytes] = []
+    total = 0
+    want = min(limit, expected + 1)
+    while want > 0:
+        chunk = os.read(fd, want)
+        chunks.append(chunk)
+        total += len(chunk)
+        if len(chunk) < want:
+            break
+        want = min(limit - total, max(want, _READ_CHUNK))
+    return b"".join(chunks)
 
 
 def link_problem(root: Path, rel: str) -> str | None:

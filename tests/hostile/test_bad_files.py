@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hostile_trees import GOOD, GOOD_FACTS, good_alone, good_facts_of, places, scan_tree, write_tree
 
-from portscan.api import extract_file, read_file
+from portscan.api import _read_up_to, extract_file, read_file
 from portscan.extractors import claimed_by
 from portscan.extractors.base import DEFAULT_OPTIONS
 from portscan.model import Diagnostic, Extraction
@@ -283,6 +283,30 @@ def test_read_file_follows_a_symlink_only_into_the_root(
     else:
         assert not isinstance(data, bytes)
         assert data.extraction == Extraction((), (Diagnostic("link.env", None, expected),))
+
+
+@pytest.mark.parametrize(
+    ("size", "expected", "limit", "read"),
+    [
+        pytest.param(0, 0, 100, 0, id="empty"),
+        pytest.param(10, 10, 100, 10, id="as-expected"),
+        pytest.param(10, 3, 100, 10, id="grew-since-fstat"),
+        pytest.param(200_000, 10, 1 << 20, 200_000, id="grew-by-many-reads"),
+        pytest.param(100, 100, 51, 51, id="over-the-limit-stops-at-it"),
+        pytest.param(100, 0, 51, 51, id="grew-past-the-limit"),
+    ],
+)
+def test_reading_asks_for_the_expected_size_and_stops_at_the_limit(
+    tmp_path: Path, size: int, expected: int, limit: int, read: int
+) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    path = tmp_path / "file"
+    path.write_bytes(data[:size])
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_up_to(fd, expected, limit) == data[:read]
+    finally:
+        os.close(fd)
 
 
 def test_a_folder_named_like_a_file_is_entered_never_read(tmp_path: Path) -> None:

@@ -72,6 +72,8 @@ class DeclaredBinding:
 
 @dataclass(frozen=True, slots=True)
 class HostConfig:
+    """A ``[hosts.NAME]`` table: its deployment files, addresses and declared services."""
+
     name: str
     files: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
@@ -80,6 +82,8 @@ class HostConfig:
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
+    """A ``[services.NAME]`` table: other names, the paths it owns, its port category."""
+
     name: str
     aliases: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
@@ -181,6 +185,9 @@ def parse_config(text: str, path: Path, root: Path | None = None) -> Config:
 
 @dataclass(frozen=True)
 class _Reader:
+    """Turns one config document into Config fields, with messages that name the key
+    and its line."""
+
     text: str
     path: Path
     prefix: str

@@ -76,6 +76,8 @@ class ExtractStats:
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
+    """The outcome of the extract stage: every claimed file's facts and diagnostics."""
+
     facts: tuple[PortFact, ...]
     diagnostics: tuple[Diagnostic, ...]
     files: int  # files an extractor claims

@@ -178,6 +178,9 @@ class Graph:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem a rule reports, with the places that show it (``locations[0]`` is
+    the one to fix) and a fingerprint that survives unrelated line moves."""
+
     code: str
     name: str
     severity: Severity
@@ -243,6 +246,8 @@ def make_finding(
 
 @dataclass(frozen=True, slots=True)
 class ScanStats:
+    """How much a scan looked at: files claimed, parsed, facts, findings."""
+
     files: int
     parsed: int
     facts: int

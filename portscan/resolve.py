@@ -167,6 +167,8 @@ def _service_folder(path: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class _HostMap:
+    """Config's host file globs: which host a deployment file belongs to."""
+
     rules: tuple[tuple[re.Pattern[str], str], ...]
 
     @classmethod

@@ -68,6 +68,8 @@ UNCLAIMED = 3  # (rel, UNCLAIMED): no extractor reads this path
 
 @dataclass(frozen=True, slots=True)
 class Task:
+    """One file the cache could not vouch for, and what the cache knew of it."""
+
     rel: str
     size: int
     stat: Stat | None  # taken before the file is read; None when stat failed
@@ -223,6 +225,8 @@ def stop_after(time_limit: float | None) -> float | None:
 
 @dataclass(slots=True)
 class _Worker:
+    """One worker process of a pool, its tasks, and the answers it gave so far."""
+
     process: Any
     tasks: list[Task]
     done: set[str]

@@ -64,13 +64,13 @@ from portscan.extractors.base import (
 from portscan.extractors.shellwords import SourceText, argv_ports, shell_words
 from portscan.extractors.urls import url_ports
 from portscan.extractors.yamlnodes import (
-    MERGE_TAG,
     NULL_TAG,
     YamlSource,
     as_mapping,
     as_scalar,
     as_sequence,
     compose_documents,
+    entries,
 )
 from portscan.model import (
     TAG_CONTAINER,
@@ -97,7 +97,6 @@ _FILE_NAME = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
 #: Stands for the value of a variable we cannot know (``${VAR}``): never a digit, never in
 #: a host name, and never in YAML text (the YAML reader refuses NUL).
 _UNKNOWN = "\x00"
-_MAX_MERGE_DEPTH = 32
 #: The work a file may ask for, in characters read plus ``_FACT_COST`` per fact: a real
 #: compose file spends about twice its size (more when many services merge one anchor);
 #: an alias bomb asks for far more and is cut off with a diagnostic.
@@ -460,36 +459,9 @@ class _Reader:
         return [scalar for item in unique.values() if (scalar := as_scalar(item)) is not None]
 
     def _items(self, node: Node | None) -> dict[str, Node]:
-        """A mapping's entries by key, YAML merge keys applied: its own keys win, then the
-        merged mappings in order; each mapping is read once."""
-        result: dict[str, Node] = {}
-        self._merge_into(node, result, set(), 0)
-        return result
-
-    def _merge_into(
-        self, node: Node | None, result: dict[str, Node], seen: set[int], depth: int
-    ) -> None:
-        mapping = as_mapping(node)
-        if mapping is None or id(mapping) in seen or depth > _MAX_MERGE_DEPTH:
-            return
-        seen.add(id(mapping))
-        self._spend(1 + len(mapping.value))
-        own: dict[str, Node] = {}
-        merged: list[Node] = []
-        for key, value in mapping.value:
-            scalar = as_scalar(key)
-            if scalar is None:
-                continue
-            if scalar.tag == MERGE_TAG:
-                merged.append(value)
-            else:
-                own[scalar.value] = value
-        for name, value in own.items():
-            result.setdefault(name, value)
-        for value in merged:
-            sequence = as_sequence(value)
-            for item in sequence if sequence is not None else [value]:
-                self._merge_into(item, result, seen, depth + 1)
+        """A mapping's entries by key, YAML merge keys applied (:func:`entries`), its
+        work charged to this file's budget."""
+        return entries(node, self._spend)
 
     # -- services --
 

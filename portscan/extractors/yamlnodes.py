@@ -10,6 +10,7 @@ lazily: a warm cached run never parses YAML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from portscan.extractors.base import ExtractError, LineIndex
@@ -142,20 +143,29 @@ def scalar_text(node: object) -> str | None:
     return value
 
 
-def entries(node: object) -> dict[str, Node]:
+def entries(node: object, spend: Callable[[int], None] | None = None) -> dict[str, Node]:
     """A mapping's values by key, YAML merge keys (``<<: *base``) applied: its own keys
     win, then the merged mappings in order. Each mapping is read once, so a cycle of
-    aliases ends. Not a mapping: no entries."""
+    aliases ends. Not a mapping: no entries. ``spend`` is told the work of each mapping
+    read (1 + its keys), for a reader that bounds its work per file."""
     result: dict[str, Node] = {}
-    _merge_into(node, result, set(), 0)
+    _merge_into(node, result, set(), 0, spend)
     return result
 
 
-def _merge_into(node: object, result: dict[str, Node], seen: set[int], depth: int) -> None:
+def _merge_into(
+    node: object,
+    result: dict[str, Node],
+    seen: set[int],
+    depth: int,
+    spend: Callable[[int], None] | None,
+) -> None:
     mapping = as_mapping(node)
     if mapping is None or id(mapping) in seen or depth > _MAX_MERGE_DEPTH:
         return
     seen.add(id(mapping))
+    if spend is not None:
+        spend(1 + len(mapping.value))
     merged: list[Node] = []
     own: dict[str, Node] = {}
     for key, value in mapping.value:
@@ -171,4 +181,4 @@ def _merge_into(node: object, result: dict[str, Node], seen: set[int], depth: in
     for value in merged:
         sequence = as_sequence(value)
         for item in sequence if sequence is not None else [value]:
-            _merge_into(item, result, seen, depth + 1)
+            _merge_into(item, result, seen, depth + 1, spend)

@@ -6,19 +6,11 @@ import codecs
 from pathlib import Path
 
 import pytest
+from cli_trees import make_repo
 
 from portscan.api import UsageError, decode, scan
 from portscan.config import Config
 from portscan.model import Diagnostic
-
-
-def make_repo(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return root
-
 
 BAD_FILES = {
     "services/a/bad.py": b"def f(:\n    PORT = 1\n",

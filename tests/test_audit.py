@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_trees import run
 
 from portscan.audit import PortRow, Use, port_table, who_uses
-from portscan.cli import main
 from portscan.model import (
     TAG_EXAMPLE,
     TAG_IMAGE,
@@ -230,12 +230,6 @@ def test_use_sorting_puts_hosts_then_external_then_source() -> None:
         Use("z", "publish", None, "tcp", place),
     ]
     assert [u.group for u in sorted(uses, key=Use.sort_key)] == ["z", "(external)", "(source)"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_commands_on_an_empty_tree(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_trees import COLLIDING_COMPOSE, VOICE, make_repo, run
 
 from portscan.baseline import (
     Baseline,
@@ -16,22 +17,11 @@ from portscan.baseline import (
     pair_up,
     parse,
 )
-from portscan.cli import main
 from portscan.model import Finding, Location, Severity, make_finding
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-COLLIDING = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
-FIXED = COLLIDING.replace('"8080:3000"', '"8081:3000"')
-VOICE = 'import os\nPORT = int(os.getenv("PORT", "3050"))\n'
+FIXED = COLLIDING_COMPOSE.replace('"8080:3000"', '"8081:3000"')
 
 
 def finding(code: str, port: int, services: tuple[str, ...], line: int = 1) -> Finding:
@@ -45,20 +35,6 @@ def finding(code: str, port: int, services: tuple[str, ...], line: int = 1) -> F
         hosts=(),
         locations=(Location("a.yml", line, 3),),
     )
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_dumps_is_sorted_and_the_same_bytes_for_any_order() -> None:
@@ -156,7 +132,9 @@ def test_baseline_round_trip(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], update_golden: bool
 ) -> None:
     """Write, scan hides, lines move (still hidden), the cause goes: stale is reported."""
-    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING, "services/voice/main.py": VOICE})
+    root = make_repo(
+        tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE, "services/voice/main.py": VOICE}
+    )
     assert run(capsys, "baseline", str(root)) == (
         0,
         f"Wrote 2 findings to {root / '.portscan-baseline.json'}.\n",
@@ -173,7 +151,7 @@ def test_baseline_round_trip(
         "No findings; 2 files scanned; 2 baselined.\n",
         "",
     )
-    (root / "docker-compose.yml").write_text("# moved down\n\n" + COLLIDING)
+    (root / "docker-compose.yml").write_text("# moved down\n\n" + COLLIDING_COMPOSE)
     assert run(capsys, "scan", str(root), "--fail-on", "info")[0] == 0
 
     (root / "docker-compose.yml").write_text(FIXED)
@@ -200,7 +178,7 @@ def test_baseline_round_trip(
 def test_a_new_finding_is_not_hidden(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_repo(tmp_path, {"services/voice/main.py": VOICE})
     assert run(capsys, "baseline", str(root))[0] == 0
-    (root / "docker-compose.yml").write_text(COLLIDING)
+    (root / "docker-compose.yml").write_text(COLLIDING_COMPOSE)
     code, out, _ = run(capsys, "scan", str(root))
     assert code == 1
     assert out.endswith("1 finding (1 error); 2 files scanned; 1 baselined.\n")
@@ -248,7 +226,7 @@ def test_which_baseline_a_scan_reads(
     args: list[str],
     expected: tuple[object, ...],
 ) -> None:
-    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING})
+    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE})
     assert run(capsys, "baseline", str(root))[0] == 0
     if config:
         (root / "portscan.toml").write_text(config)
@@ -261,7 +239,10 @@ def test_config_baseline_is_written_and_read(
 ) -> None:
     root = make_repo(
         tmp_path,
-        {"docker-compose.yml": COLLIDING, "portscan.toml": 'baseline = "ci/accepted.json"\n'},
+        {
+            "docker-compose.yml": COLLIDING_COMPOSE,
+            "portscan.toml": 'baseline = "ci/accepted.json"\n',
+        },
     )
     (root / "ci").mkdir()
     assert run(capsys, "baseline", str(root))[0] == 0

@@ -6,20 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_trees import COLLIDING_COMPOSE, VOICE, make_repo, run
 
 from portscan.check import normalize, repo_root
-from portscan.cli import main
-
-COLLIDING = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
-VOICE = 'import os\nPORT = int(os.getenv("PORT", "3050"))\n'
 
 COLLISION_OUTPUT = (
     "docker-compose.yml:7:10: PS001 active-collision [error] port 8080/tcp is bound twice on"
@@ -28,20 +17,6 @@ COLLISION_OUTPUT = (
     "    also: docker-compose.yml:4:10\n"
     "\n"
 )
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(
@@ -119,14 +94,18 @@ def test_check_reports_what_touches_files(
     code: int,
     expected: str,
 ) -> None:
-    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING, "services/voice/main.py": VOICE})
+    root = make_repo(
+        tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE, "services/voice/main.py": VOICE}
+    )
     assert run(capsys, "check", "--root", str(root), "--no-color", *files) == (code, expected, "")
 
 
 def test_check_uses_the_current_repository(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING, "services/voice/main.py": VOICE})
+    root = make_repo(
+        tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE, "services/voice/main.py": VOICE}
+    )
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     monkeypatch.chdir(root / "services")
     code, out, _ = run(capsys, "check", "--no-color", "docker-compose.yml")
@@ -140,7 +119,7 @@ def test_with_a_baseline_every_new_finding_counts(
     even when it lies in a file the commit did not touch."""
     root = make_repo(tmp_path, {"services/voice/main.py": VOICE})
     assert run(capsys, "baseline", str(root))[0] == 0
-    (root / "docker-compose.yml").write_text(COLLIDING)
+    (root / "docker-compose.yml").write_text(COLLIDING_COMPOSE)
     code, out, _ = run(capsys, "check", "--root", str(root), "--no-color", "notes.txt")
     assert (code, out) == (
         1,
@@ -158,7 +137,7 @@ def test_check_shows_unused_suppressions_of_its_files_only(
     root = make_repo(
         tmp_path,
         {
-            "docker-compose.yml": COLLIDING.replace(
+            "docker-compose.yml": COLLIDING_COMPOSE.replace(
                 '      - "8080:3000"', '      - "8080:3000"  # portscan: ignore[PS001, PS004]'
             ),
             "services/voice/main.py": VOICE,
@@ -184,5 +163,5 @@ def test_check_shows_unused_suppressions_of_its_files_only(
 def test_check_exit_codes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int
 ) -> None:
-    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING})
+    root = make_repo(tmp_path, {"docker-compose.yml": COLLIDING_COMPOSE})
     assert run(capsys, "check", "--root", str(root), *args, "docker-compose.yml")[0] == code

@@ -8,38 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_trees import COLLIDING_COMPOSE, VOICE, make_repo, run
 
 from portscan import __version__, api
-from portscan.cli import main
-
-COLLIDING_COMPOSE = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
-
-LATENT_ONLY = """\
-import os
-PORT = int(os.getenv("PORT", "3050"))
-"""
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_clean_tree_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,15 +48,13 @@ def test_error_finding_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_fail_on_and_selection(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], expected: int
 ) -> None:
-    make_repo(tmp_path, {"services/voice/main.py": LATENT_ONLY})
+    make_repo(tmp_path, {"services/voice/main.py": VOICE})
     code, _, err = run(capsys, "scan", str(tmp_path), *args)
     assert (code, err) == (expected, "")
 
 
 def test_config_fail_on_is_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    make_repo(
-        tmp_path, {"services/voice/main.py": LATENT_ONLY, "portscan.toml": 'fail-on = "info"\n'}
-    )
+    make_repo(tmp_path, {"services/voice/main.py": VOICE, "portscan.toml": 'fail-on = "info"\n'})
     assert run(capsys, "scan", str(tmp_path))[0] == 1
 
 
@@ -104,7 +73,7 @@ def test_bad_config_exits_2_with_one_line(
 
 
 def test_explicit_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    make_repo(tmp_path, {"services/voice/main.py": LATENT_ONLY, "ci.toml": 'fail-on = "info"\n'})
+    make_repo(tmp_path, {"services/voice/main.py": VOICE, "ci.toml": 'fail-on = "info"\n'})
     assert run(capsys, "scan", str(tmp_path), "--config", str(tmp_path / "ci.toml"))[0] == 1
     code, _, err = run(capsys, "scan", str(tmp_path), "--config", str(tmp_path / "no.toml"))
     assert (code, err) == (2, f"portscan: {tmp_path / 'no.toml'}: config file not found\n")

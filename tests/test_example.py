@@ -8,18 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from portscan.cli import main
+from cli_trees import run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "fixtures" / "example-monorepo"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_trees import make_repo, run
 
 from portscan import move as move_module
 from portscan.api import scan
 from portscan.audit import port_table
-from portscan.cli import main
 from portscan.config import Config, load_config
 from portscan.model import TAG_TEST, Graph, LandingStatus, Location, Role
 from portscan.move import (
@@ -74,12 +74,6 @@ def graph_of(root: Path) -> tuple[Graph, Config]:
     return scan(root, config).graph, config
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def diff_paths(diff: str) -> set[str]:
     return {line[len("+++ b/") :] for line in diff.splitlines() if line.startswith("+++ b/")}
 
@@ -89,17 +83,6 @@ def check_golden(name: str, text: str, update: bool) -> None:
     if update:
         golden.write_bytes(text.encode("utf-8"))
     assert text == golden.read_bytes().decode("utf-8")
-
-
-def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8", newline="")
-    return root
 
 
 # -- acceptance: the example monorepo ----------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cli_trees import COLLIDING_COMPOSE
 
 from portscan.extractors import claimed_by
 
@@ -103,16 +104,7 @@ def test_files_pattern_leaves_out_what_portscan_does_not_read(path: str) -> None
     assert not claimed_by(path)
 
 
-COLLIDING = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
-CLEAN = COLLIDING.replace('"8080:3000"', '"8081:3000"')
+CLEAN = COLLIDING_COMPOSE.replace('"8080:3000"', '"8081:3000"')
 
 
 def local_config() -> str:
@@ -183,7 +175,7 @@ def test_pre_commit_round_trip(tmp_path: Path) -> None:
     installed = repo.run(sys.executable, "-m", "pre_commit", "install")
     assert installed.returncode == 0, installed.stderr
 
-    repo.write("docker-compose.yml", COLLIDING)
+    repo.write("docker-compose.yml", COLLIDING_COMPOSE)
     failed = repo.commit("add a collision", "docker-compose.yml")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     output = failed.stdout + failed.stderr
@@ -206,7 +198,7 @@ def test_hook_reports_only_findings_in_the_staged_files(tmp_path: Path) -> None:
     repo = Repo(tmp_path)
     assert repo.run("git", "init", "-q", "-b", "main").returncode == 0
     repo.write(".pre-commit-config.yaml", local_config())
-    repo.write("docker-compose.yml", COLLIDING)
+    repo.write("docker-compose.yml", COLLIDING_COMPOSE)
     assert repo.commit("old collision", ".").returncode == 0
     assert repo.run(sys.executable, "-m", "pre_commit", "install").returncode == 0
 
@@ -214,7 +206,7 @@ def test_hook_reports_only_findings_in_the_staged_files(tmp_path: Path) -> None:
     passed = repo.commit("unrelated", "services/sync/main.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
-    repo.write("docker-compose.yml", COLLIDING + "# touched\n")
+    repo.write("docker-compose.yml", COLLIDING_COMPOSE + "# touched\n")
     failed = repo.commit("touch the old collision", "docker-compose.yml")
     assert failed.returncode == 1
     assert "PS001 active-collision" in failed.stdout + failed.stderr

@@ -8,6 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from cli_trees import COLLIDING_COMPOSE
 
 from portscan.analyze import FINDINGS
 from portscan.cli import main
@@ -28,16 +29,6 @@ SCHEMA = json.loads(
     (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
 )
 EXAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "example-monorepo"
-
-COLLIDING_COMPOSE = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
 
 
 def validate(document: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_trees import COLLIDING_COMPOSE, VOICE, make_repo, run
 
-from portscan.cli import main
 from portscan.model import (
     Binding,
     Graph,
@@ -25,15 +25,6 @@ from portscan.report import compare
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
-COMPOSE_A = """\
-services:
-  web:
-    ports:
-      - "8080:80"
-  api:
-    ports:
-      - "8080:3000"
-"""
 COMPOSE_B = """\
 services:
   web:
@@ -49,7 +40,6 @@ services:
     ports:
       - "9000:81"
 """
-VOICE = 'import os\nPORT = int(os.getenv("PORT", "3050"))\n'
 
 
 @pytest.fixture
@@ -70,31 +60,18 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
 def two_commits(root: Path, prefix: str = "") -> Path:
     """Commit 1: collision A (8080) and an undeployed service; commit 2 fixes A and
     brings collision B (9000). Returns the scan root."""
     project = root / prefix if prefix else root
     project.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
-    write(project, {"docker-compose.yml": COMPOSE_A, "services/voice/main.py": VOICE})
+    make_repo(project, {"docker-compose.yml": COLLIDING_COMPOSE, "services/voice/main.py": VOICE})
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "one")
-    write(project, {"docker-compose.yml": COMPOSE_B})
+    make_repo(project, {"docker-compose.yml": COMPOSE_B})
     git(root, "commit", "-q", "-am", "two")
     return project
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def check_golden(name: str, text: str, update: bool) -> None:
@@ -174,7 +151,7 @@ def test_report_counts_work_tree_and_untracked_changes(
 ) -> None:
     """Against HEAD: an unstaged fix and an untracked service. Nothing new: exit 0."""
     root = two_commits(tmp_path / "repo")
-    write(
+    make_repo(
         root,
         {
             "docker-compose.yml": COMPOSE_B.replace('"9000:81"', '"9001:81"'),
@@ -265,7 +242,7 @@ def test_base_config_comes_from_the_base_tree(
     """REF is scanned with REF's config: a change that only ignores a finding in config
     fixes it (as the base would have reported it)."""
     root = two_commits(tmp_path / "repo")
-    write(root, {"portscan.toml": 'ignore = ["undeployed-service"]\n'})
+    make_repo(root, {"portscan.toml": 'ignore = ["undeployed-service"]\n'})
     _, out, _ = run(capsys, "report", str(root), "--base", "HEAD", "--format", "json")
     assert [f["code"] for f in json.loads(out)["fixed"]] == ["PS007"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_trees import make_repo, run
 
 from portscan.api import scan
-from portscan.cli import main
 from portscan.config import Config, load_config
 from portscan.model import Graph
 from portscan.suggest import (
@@ -24,23 +24,9 @@ EXAMPLE = ROOT / "fixtures" / "example-monorepo"
 BOX = ROOT / "fixtures" / "move" / "box"
 
 
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def graph_of(root: Path) -> tuple[Graph, Config]:
     config = load_config(root)
     return scan(root, config).graph, config
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_example_image_gen_gets_the_free_ports_of_the_ai_range() -> None:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from cli_trees import run as run_cli
 
 from portscan.analyze import FINDINGS
-from portscan.cli import main
 from portscan.model import Finding, Location, Severity, make_finding
 from portscan.suppress import (
     Suppressed,
@@ -228,8 +228,9 @@ services:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    return code, capsys.readouterr().out
+    """The exit code and stdout of ``portscan ARGS``."""
+    code, out, _ = run_cli(capsys, *args)
+    return code, out
 
 
 @pytest.mark.parametrize(

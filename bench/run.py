@@ -160,13 +160,9 @@ def ast_grep_command() -> list[str] | None:
 # -- running and measuring ----------------------------------------------------------------
 
 
-def timed(
-    command: Sequence[str] | str, cwd: Path, env: dict[str, str]
-) -> tuple[float, float, int, int]:
-    """Wall seconds, CPU seconds (user + system, descendants included), peak RSS (KiB)
-    of the largest process, and the exit code."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
+def start(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``command`` started with its output discarded (a string runs in the shell)."""
+    return subprocess.Popen(
         command,
         cwd=cwd,
         env=env,
@@ -174,6 +170,15 @@ def timed(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def timed(
+    command: Sequence[str] | str, cwd: Path, env: dict[str, str]
+) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (user + system, descendants included), peak RSS (KiB)
+    of the largest process, and the exit code."""
+    started = time.perf_counter()
+    process = start(command, cwd, env)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -185,14 +190,7 @@ def tree_pss(command: Sequence[str] | str, cwd: Path, env: dict[str, str]) -> in
     every 10 ms; None where /proc has no smaps_rollup."""
     if not Path("/proc/self/smaps_rollup").exists():
         return None
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        shell=isinstance(command, str),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start(command, cwd, env)
     peak = 0
     while process.poll() is None:
         peak = max(peak, sum(_pss(pid) for pid in _descendants(process.pid)))

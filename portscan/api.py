@@ -116,7 +116,7 @@ def read_file(root: Path | str, rel: str, max_size: int) -> bytes | FileOutcome:
         except OSError as exc:
             if exc.errno not in (errno.ELOOP, errno.EMLINK) or not os.path.islink(path):
                 raise
-            problem = link_problem(Path(root), rel)
+            problem = _link_problem(Path(root), rel)
             if problem is not None:
                 return _failed(rel, problem)
             fd = os.open(path, os.O_RDONLY | _NONBLOCK)
@@ -162,7 +162,7 @@ def _read_up_to(fd: int, expected: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def link_problem(root: Path, rel: str) -> str | None:
+def _link_problem(root: Path, rel: str) -> str | None:
     """Why the symlink at ``rel`` must not be followed, or None when it leads to a path
     inside ``root``."""
     root = root.resolve()

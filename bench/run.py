@@ -46,6 +46,7 @@ import platform
 import random
 import re
 import shutil
+import site
 import statistics
 import subprocess
 import sys
@@ -141,9 +142,36 @@ def bench_env(snapshot_dir: Path, cache_home: Path | None = None) -> dict[str, s
     return env
 
 
-def portscan_command() -> list[str]:
+def bench_python(into: Path) -> Path:
+    """The interpreter portscan runs on: a virtualenv, as pre-commit makes one per hook.
+
+    It sees the running interpreter's installed packages through a ``.pth`` file of plain
+    paths, and so runs none of their ``.pth`` start-up code: a machine may carry some (a
+    sandbox's ``import certifi`` costs 60 ms a start here) that a hook's own virtualenv
+    would not run either. ``run_all`` prints both interpreters' start-up time.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(into)], check=True)
+    python = into / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    found = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.strip()
+    installed = [entry for entry in site.getsitepackages() if Path(entry).is_dir()]
+    (Path(found) / "_bench_packages.pth").write_text("".join(f"{e}\n" for e in installed))
+    return python
+
+
+def portscan_command(python: Path) -> list[str]:
     """portscan as its console script runs it (``python -m`` would add runpy's imports)."""
-    return [sys.executable, "-c", "import sys; from portscan.cli import run; run()"]
+    return [str(python), "-c", "import sys; from portscan.cli import run; run()"]
+
+
+def start_up(python: str | Path, env: dict[str, str], repeat: int = 7) -> float:
+    """Median seconds for ``python -c pass``: the part of every run that is not portscan."""
+    runs = [timed([str(python), "-c", "pass"], REPO, env)[0] for _ in range(repeat)]
+    return statistics.median(runs)
 
 
 def ast_grep_command() -> list[str] | None:
@@ -302,7 +330,7 @@ def run_size(
     root = ensure_tree(size, args.seed, args.regenerate)
     repeat = args.repeat or (5 if size <= 10000 else 3)
     files = tracked(root)
-    portscan = portscan_command()
+    portscan = portscan_command(args.python)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     rows: list[list[Measure]] = []
 
@@ -365,7 +393,7 @@ def cache_folder(root: Path, env: dict[str, str]) -> Path:
 def same_output(size: int, args: argparse.Namespace, env: dict[str, str]) -> bool:
     """Cold, warm and single-process runs print the same JSON."""
     root = TREES / f"{size}-{args.seed}"
-    portscan = portscan_command()
+    portscan = portscan_command(args.python)
     outputs = {
         subprocess.run(
             [*portscan, "scan", ".", "--format", "json", *extra],
@@ -451,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     with tempfile.TemporaryDirectory(prefix="portscan-bench-") as name:
         folder = Path(name)
+        args.python = bench_python(folder / "venv")
         here = snapshot(folder / "checkout", args.patch)
         if args.against is None:
             return run_all(sizes, args, [bench_env(here)], argv)
@@ -471,6 +500,11 @@ def run_all(
     print(f"machine: {machine()}")
     print(f"command: {' '.join(['bench/run.py', *(argv if argv is not None else sys.argv[1:])])}")
     print(f"load average at start: {load()}")
+    print(
+        f"python start-up (python -c pass): {start_up(args.python, envs[0]):.3f} s in the"
+        f" bench's virtualenv, where portscan runs; {start_up(sys.executable, envs[0]):.3f} s"
+        " for the interpreter running the bench"
+    )
     raw: dict[int, object] = {}
     for size in sizes:
         per_env = run_size(size, args, envs)

@@ -26,9 +26,6 @@ if TYPE_CHECKING:
     from portscan.extract import ProgressCallback, RunReport
     from portscan.extractors.base import ExtractOptions, Extractor
 
-#: Line ends as ``extractors.base.split_lines`` splits at them (importing that module
-#: imports every extractor, which a warm scan never needs).
-_LINE_END = re.compile(r"\r\n|\r|\n")
 #: How far into a file to look for NUL bytes when telling text from binary.
 _BINARY_PROBE = 8192
 #: Opening a FIFO for reading blocks until a writer comes; without blocking, the opened
@@ -305,7 +302,7 @@ def scan(
         select=chosen_select,
         ignore=chosen_ignore,
         levels=config.severity,
-        read_lines=lambda rel: source_lines(root, rel, config.max_file_size),
+        comments=extracted.comments,
         known={rule.CODE: rule.NAME for rule in FINDINGS},
         baseline=baseline,
     )
@@ -328,19 +325,6 @@ def scan(
         )
         report(RunReport(timings, extracted.stats))
     return attach(result, filtered)
-
-
-def source_lines(root: Path, rel: str, max_size: int) -> list[str] | None:
-    """The lines of one file under ``root`` for the suppression comments near a finding;
-    None when it cannot be read as text. Read on demand, never cached."""
-    path = root / rel
-    try:
-        if not path.is_file() or path.stat().st_size > max_size:
-            return None
-        text, _ = decode(path.read_bytes())
-    except OSError:
-        return None
-    return None if text is None else _LINE_END.split(text)
 
 
 def _error_key(error: Diagnostic) -> tuple[str, int, str]:

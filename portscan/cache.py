@@ -7,10 +7,13 @@ made of it::
     path -> (size, mtime_ns, ctime_ns, inode,      (the file's stat when it was read)
              digest,                               (BLAKE2b-128 of its bytes)
              names,                                (the extractors that claim the path)
-             parsed, facts, diagnostics)           (the outcome, as plain tuples)
+             parsed, facts, diagnostics,           (the outcome, as plain tuples)
+             comments)                             (its suppression comments, plain)
 
 The names let a later run re-read an edited file with just those extractors, importing
-no other (claiming a path means asking every extractor).
+no other (claiming a path means asking every extractor). The comments are the
+``portscan: ignore[...]`` lines of the file (:func:`portscan.suppress.to_plain`), so that
+judging them reads no file either.
 
 A warm run trusts an entry whose stat is unchanged without reading the file; when the
 stat differs it reads the file and compares the digest; only changed bytes are parsed
@@ -49,7 +52,7 @@ from portscan import __version__
 from portscan.model import Diagnostic, Location, PortFact, Role
 
 #: Bumped whenever the layout of the file or of an entry changes.
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"portscan-cache\x00"
 DIR_NAME = ".portscan_cache"
 #: A file modified this close to the scan that read it is verified by digest next time.
@@ -59,7 +62,20 @@ _DIGEST = 32
 #: (size, mtime_ns, ctime_ns, inode)
 Stat = tuple[int, int, int, int]
 #: A stored entry for a claimed file (see the module docstring); None: claimed by nobody.
-Record = tuple[int, int, int, int, bytes, tuple[str, ...], bool, tuple[Any, ...], tuple[Any, ...]]
+Record = tuple[
+    int,
+    int,
+    int,
+    int,
+    bytes,
+    tuple[str, ...],
+    bool,
+    tuple[Any, ...],
+    tuple[Any, ...],
+    tuple[Any, ...],
+]
+#: The length of a :data:`Record`.
+RECORD_LENGTH = 10
 
 _NEVER: Stat = (-1, -1, -1, -1)
 _FACT_FIELDS = tuple(f.name for f in fields(PortFact))
@@ -225,12 +241,13 @@ def make_record(
     parsed: bool,
     facts: tuple[Any, ...],
     diagnostics: tuple[Any, ...],
+    comments: tuple[Any, ...],
     now_ns: int,
 ) -> Record:
     """An entry; a racy or unknown stat is stored as one that never matches."""
     if stat is None or now_ns - stat[1] < RACY_NS or now_ns - stat[2] < RACY_NS:
         stat = _NEVER
-    return (*stat, digest, names, parsed, facts, diagnostics)
+    return (*stat, digest, names, parsed, facts, diagnostics, comments)
 
 
 # -- the file ----------------------------------------------------------------------------------
@@ -348,6 +365,7 @@ def _remove(path: Path) -> None:
 __all__ = [
     "DIR_NAME",
     "RACY_NS",
+    "RECORD_LENGTH",
     "FileCache",
     "Record",
     "cache_dir",

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portscan.cache import (
+    RECORD_LENGTH,
     FileCache,
     Record,
     Stat,
@@ -76,13 +77,16 @@ class ExtractStats:
 
 @dataclass(frozen=True, slots=True)
 class Extracted:
-    """The outcome of the extract stage: every claimed file's facts and diagnostics."""
+    """The outcome of the extract stage: every claimed file's facts and diagnostics, and
+    the suppression comments of the files that hold any (plain tuples by path:
+    :func:`portscan.suppress.to_plain`)."""
 
     facts: tuple[PortFact, ...]
     diagnostics: tuple[Diagnostic, ...]
     files: int  # files an extractor claims
     parsed: int  # of those, files an extractor parsed (in this run or the one cached)
     stats: ExtractStats
+    comments: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +167,7 @@ def extract_all(
                 store.put(rel, None)
         elif kind == reading.FAILED:  # unreadable now: reported, never cached
             outcomes[rel] = _Outcome(
-                False, decode_facts(rel, answer[2]), decode_diagnostics(rel, answer[3])
+                False, decode_facts(rel, answer[2]), decode_diagnostics(rel, answer[3]), answer[5]
             )
             if store is not None:
                 failed = _failed_record(answer[4], now_ns)
@@ -183,13 +187,15 @@ def extract_all(
                 store.put(rel, make_record(task.stat, *old[4:], now_ns))
         else:
             extracted += 1
-            digest, names, parsed, facts, diagnostics = answer[2:7]
+            digest, names, parsed, facts, diagnostics, comments = answer[2:8]
             if parsed:
                 for name in names:
                     counts[name] = counts.get(name, 0) + 1
-            record = make_record(task.stat, digest, names, parsed, facts, diagnostics, now_ns)
+            record = make_record(
+                task.stat, digest, names, parsed, facts, diagnostics, comments, now_ns
+            )
             outcomes[rel] = _Outcome(
-                parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics)
+                parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics), comments
             )
             if store is not None:
                 store.put(rel, record)
@@ -212,11 +218,14 @@ def extract_all(
     claimed = [rel for rel in candidates if rel in outcomes]
     facts: list[PortFact] = []
     diagnostics: list[Diagnostic] = []
+    comments: dict[str, tuple[Any, ...]] = {}
     parsed = 0
     for rel in claimed:
         outcome = outcomes[rel]
         facts.extend(outcome.facts)
         diagnostics.extend(outcome.diagnostics)
+        if outcome.comments:
+            comments[rel] = outcome.comments
         parsed += outcome.parsed
     note = None
     if store is not None:
@@ -232,36 +241,47 @@ def extract_all(
         cache="off" if store is None else store.state,
         cache_note=note,
     )
-    return Extracted(tuple(facts), tuple(diagnostics), len(claimed), parsed, stats)
+    return Extracted(tuple(facts), tuple(diagnostics), len(claimed), parsed, stats, comments)
 
 
 class _Outcome(NamedTuple):
-    """A file's extraction, decoded: from a cache entry or from this run."""
+    """A file's extraction, decoded (its suppression comments stay plain tuples): from a
+    cache entry or from this run."""
 
     parsed: bool
     facts: Sequence[PortFact]
     diagnostics: Sequence[Diagnostic]
+    comments: tuple[Any, ...]
 
 
 #: The outcome of most files: nothing found (parsed or not); shared, not built anew.
-_NOTHING = {True: _Outcome(True, (), ()), False: _Outcome(False, (), ())}
+_NOTHING = {True: _Outcome(True, (), (), ()), False: _Outcome(False, (), (), ())}
 _UNKNOWN: Any = object()
 
 
 def _open(rel: str, record: Any) -> _Outcome | None:
     """The outcome a cache entry holds, or None when there is none or it is malformed.
     (Most entries hold nothing: they cost a length check and two type checks.)"""
-    if type(record) is not tuple or len(record) != 9:
+    if type(record) is not tuple or len(record) != RECORD_LENGTH:
         return None
-    digest, names, parsed, facts, diagnostics = record[4:]
+    digest, names, parsed, facts, diagnostics, comments = record[4:]
     if type(digest) is not bytes or type(names) is not tuple or type(parsed) is not bool:
         return None
-    if not facts and not diagnostics:
+    if not facts and not diagnostics and not comments:
         return _NOTHING[parsed]
+    if type(comments) is not tuple or not all(_is_comment(c) for c in comments):
+        return None
     try:
-        return _Outcome(parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics))
+        return _Outcome(
+            parsed, decode_facts(rel, facts), decode_diagnostics(rel, diagnostics), comments
+        )
     except (TypeError, ValueError, IndexError, KeyError):
         return None
+
+
+def _is_comment(value: Any) -> bool:
+    """A suppression comment as :func:`portscan.suppress.to_plain` stores it."""
+    return type(value) is tuple and len(value) == 3 and type(value[1]) is tuple
 
 
 def _failed_record(names: tuple[str, ...] | None, now_ns: int) -> Record | None:
@@ -270,12 +290,17 @@ def _failed_record(names: tuple[str, ...] | None, now_ns: int) -> Record | None:
     tries it again imports just those. None when they are not known."""
     if not names:
         return None
-    return make_record(None, b"", names, False, (), (), now_ns)
+    return make_record(None, b"", names, False, (), (), (), now_ns)
 
 
 def _known_names(record: Any) -> tuple[str, ...] | None:
     """The extractors that claim a file, from its cache entry; None: not known."""
-    if type(record) is tuple and len(record) == 9 and type(record[5]) is tuple and record[5]:
+    if (
+        type(record) is tuple
+        and len(record) == RECORD_LENGTH
+        and type(record[5]) is tuple
+        and record[5]
+    ):
         names: tuple[str, ...] = record[5]
         return names
     return None

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from portscan.baseline import Baseline, BaselineEntry, compare
-from portscan.model import Finding, ScanResult, Severity
-from portscan.suppress import LineReader, UnusedSuppression, apply_suppressions
+from portscan.model import BaselineEntry, Finding, ScanResult, Severity, UnusedSuppression
+
+if TYPE_CHECKING:
+    from portscan.baseline import Baseline
+    from portscan.suppress import Plain
 
 
 def selected(finding: Finding, selectors: Sequence[str]) -> bool:
@@ -67,26 +70,37 @@ def refine(
     select: Sequence[str],
     ignore: Sequence[str],
     levels: Sequence[tuple[str, Severity]] = (),
-    read_lines: LineReader | None = None,
+    comments: Mapping[str, Sequence[Plain]] | None = None,
     known: Mapping[str, str] | None = None,
     baseline: Baseline | None = None,
 ) -> Filtered:
-    """The whole filter stage. Without ``read_lines`` no suppression comment is read;
-    ``known`` (code -> name of every finding; default: the rule registry) tells
-    misspelt suppressions apart."""
+    """The whole filter stage. ``comments`` maps a file to the suppression comments the
+    extract stage found in it (plain tuples: :func:`portscan.suppress.to_plain`);
+    without it no suppression applies. ``known`` (code -> name of every finding;
+    default: the rule registry) tells misspelt suppressions apart."""
     analyzed = apply_severity(findings, levels)
     kept: tuple[Finding, ...] = analyzed
     unused: tuple[UnusedSuppression, ...] = ()
-    if read_lines is not None:
+    pointed_at = sorted(
+        {loc.path for finding in analyzed for loc in finding.locations if loc.path in comments}
+        if comments
+        else ()
+    )
+    if comments is not None and pointed_at:  # most runs: no finding points at a comment
+        from portscan.suppress import apply_suppressions, from_plain
+
         if known is None:
             from portscan.analyze import FINDINGS
 
             known = {rule.CODE: rule.NAME for rule in FINDINGS}
-        suppressed = apply_suppressions(analyzed, read_lines, known)
+        found = {path: from_plain(path, comments[path]) for path in pointed_at}
+        suppressed = apply_suppressions(analyzed, found, known)
         kept, unused = suppressed.kept, suppressed.unused
     new: tuple[Finding, ...] = kept
     stale: tuple[BaselineEntry, ...] = ()
     if baseline is not None:
+        from portscan.baseline import compare
+
         compared = compare(kept, baseline)
         new, stale = compared.new, compared.stale
     shown = apply_selection(new, select, ignore)

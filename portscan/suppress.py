@@ -9,20 +9,27 @@ nothing: a blanket switch hides the next, unrelated finding on that line too.
 
 Every suppression must earn its place: one that silences nothing (the finding went away,
 the code is wrong, or it names no finding at all) comes back as an
-:class:`UnusedSuppression`, so stale comments do not pile up. This module is pure: the
-caller hands it a way to read a file's lines; it reads nothing itself.
+:class:`UnusedSuppression`, so stale comments do not pile up.
+
+This module is pure and reads nothing. The comments are found when the extract stage
+reads a file (:func:`find_in_text`, only for bytes holding :data:`MARKER_BYTES`) and are
+cached with its facts as plain tuples (:func:`to_plain`): the filter stage of a warm run
+reads no file to judge them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from portscan.model import Finding, UnusedSuppression
 
-#: ``(path) -> the file's lines`` (without line endings), or None when it cannot be read.
-LineReader = Callable[[str], Sequence[str] | None]
+#: Every suppression comment holds these bytes: a file without them holds none.
+MARKER_BYTES = b"portscan:"
+#: Line ends as ``extractors.base.split_lines`` splits at them.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 #: A comment opener at the start of a line or after white space, then the marker. The
 #: white space keeps prose that quotes the comment (`` `# portscan: ignore[...]` ``) out.
@@ -88,6 +95,28 @@ def find_suppressions(path: str, lines: Sequence[str]) -> tuple[Suppression, ...
     return tuple(suppression for suppression in found if suppression is not None)
 
 
+def find_in_text(path: str, text: str) -> tuple[Suppression, ...]:
+    """Every suppression comment of a file's text (lines end at ``\\r\\n``, ``\\r`` or
+    ``\\n``, as every extractor counts them)."""
+    if "portscan:" not in text:
+        return ()
+    return find_suppressions(path, _LINE_END.split(text))
+
+
+#: A suppression as the cache stores it: (line, codes, reason); the path is the file's.
+Plain = tuple[int, tuple[str, ...], str | None]
+
+
+def to_plain(suppressions: Iterable[Suppression]) -> tuple[Plain, ...]:
+    """Suppressions as plain tuples, for the cache and for crossing a pipe."""
+    return tuple((s.line, s.codes, s.reason) for s in suppressions)
+
+
+def from_plain(path: str, plain: Iterable[Any]) -> tuple[Suppression, ...]:
+    """The suppressions :func:`to_plain` made of the comments of ``path``."""
+    return tuple(Suppression(path, line, tuple(codes), reason) for line, codes, reason in plain)
+
+
 def canonical(code: str, known: Mapping[str, str]) -> str | None:
     """The finding code a written name means (``ps002``, ``PS002``, ``latent-collision``
     -> ``PS002``), or None when it names no finding. ``known`` maps code -> name."""
@@ -101,10 +130,13 @@ def canonical(code: str, known: Mapping[str, str]) -> str | None:
 
 
 def apply_suppressions(
-    findings: Iterable[Finding], read_lines: LineReader, known: Mapping[str, str]
+    findings: Iterable[Finding],
+    comments: Mapping[str, Sequence[Suppression]],
+    known: Mapping[str, str],
 ) -> Suppressed:
     """Drop the findings a suppression comment names; report the comments that silence
-    nothing. Only the files the findings point at are read, each once.
+    nothing. ``comments`` holds the suppressions of each file (files without any may be
+    left out); only those of the files the findings point at are judged.
 
     A finding is silenced when a suppression on the line of any of its locations, or on
     the line before it, names its code or name. ``known`` maps every finding code to its
@@ -113,9 +145,8 @@ def apply_suppressions(
     findings = tuple(findings)
     by_file: dict[str, dict[int, Suppression]] = {}
     for path in sorted({loc.path for finding in findings for loc in finding.locations}):
-        lines = read_lines(path)
-        if lines:
-            by_file[path] = {s.line: s for s in find_suppressions(path, lines)}
+        if comments.get(path):
+            by_file[path] = {s.line: s for s in comments[path]}
     used: set[tuple[str, int, str]] = set()  # (path, line, code as written)
     kept: list[Finding] = []
     for finding in findings:
@@ -175,12 +206,16 @@ def _unused(
 
 
 __all__ = [
-    "LineReader",
+    "MARKER_BYTES",
+    "Plain",
     "Suppressed",
     "Suppression",
     "UnusedSuppression",
     "apply_suppressions",
     "canonical",
+    "find_in_text",
     "find_suppressions",
+    "from_plain",
     "parse_line",
+    "to_plain",
 ]

@@ -16,6 +16,7 @@ file far past ``max-file-time``; the files it had not reached run again.
 
 from __future__ import annotations
 
+import codecs
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from portscan.extractors.base import ExtractOptions
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: A worker sends its results at least this often (seconds) ...
 _SEND_EVERY = 0.05
 #: ... or once it holds this many.
@@ -59,10 +61,12 @@ _STOP_AFTER = 2.0
 #: How often (seconds) a parallel scan looks for such a worker.
 _WATCH_EVERY = 0.25
 
-# A worker's answer for one file, as plain tuples (they cross a pipe):
-FAILED = 0  # (rel, FAILED, facts, diagnostics, names): unreadable or too slow; never cached
+# A worker's answer for one file, as plain tuples (they cross a pipe); comments are its
+# suppression comments (portscan.suppress.to_plain):
+FAILED = 0  # (rel, FAILED, facts, diagnostics, names, comments): unreadable or too slow;
+# never cached
 SAME = 1  # (rel, SAME, digest): the same bytes as the cached entry
-NEW = 2  # (rel, NEW, digest, names, parsed, facts, diagnostics)
+NEW = 2  # (rel, NEW, digest, names, parsed, facts, diagnostics, comments)
 UNCLAIMED = 3  # (rel, UNCLAIMED): no extractor reads this path
 
 
@@ -111,7 +115,7 @@ def process(job: Job, task: Task) -> tuple[Any, ...]:
     data = read_file(job.root, rel, job.max_size)
     if isinstance(data, FileOutcome):
         facts, diagnostics = encode_outcome(rel, data.extraction.facts, data.extraction.diagnostics)
-        return (rel, FAILED, facts, diagnostics, names)
+        return (rel, FAILED, facts, diagnostics, names, ())
     digest = file_digest(data)
     if digest == task.known:
         return (rel, SAME, digest)
@@ -120,9 +124,24 @@ def process(job: Job, task: Task) -> tuple[Any, ...]:
     facts, diagnostics = encode_outcome(
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
+    comments = suppression_comments(rel, data)
     if outcome.timed_out:
-        return (rel, FAILED, facts, diagnostics, names)
-    return (rel, NEW, digest, names, outcome.parsed, facts, diagnostics)
+        return (rel, FAILED, facts, diagnostics, names, comments)
+    return (rel, NEW, digest, names, outcome.parsed, facts, diagnostics, comments)
+
+
+def suppression_comments(rel: str, data: bytes) -> tuple[Any, ...]:
+    """The suppression comments in a file's bytes, as plain tuples: () for most files,
+    whose bytes do not hold the marker (UTF-16 text is decoded to be sure)."""
+    from portscan.suppress import MARKER_BYTES
+
+    if MARKER_BYTES not in data and not data.startswith(_UTF16_BOMS):
+        return ()
+    from portscan.api import decode
+    from portscan.suppress import find_in_text, to_plain
+
+    text, _ = decode(data)
+    return () if text is None else to_plain(find_in_text(rel, text))
 
 
 # -- many files in worker processes -----------------------------------------------------------
@@ -206,8 +225,7 @@ def run_pool(
             if immediate and not stopped:
                 culprit, remaining = remaining[0], remaining[1:]
                 message = f"the parser crashed on this file (worker exit code {code}); not read"
-                answer = (culprit.rel, FAILED, (), ((None, None, message),), culprit.names)
-                settle(answer, culprit)
+                settle(_lost(job, culprit, message), culprit)
             if remaining:
                 unfinished.append(remaining)
         started += len(pending)
@@ -309,7 +327,17 @@ def _stop_if_stuck(
     message = (
         f"took longer than max-file-time ({job.time_limit:g} s) to analyze; its worker was stopped"
     )
-    settle((task.rel, FAILED, (), ((None, None, message),), task.names), task)
+    settle(_lost(job, task, message), task)
+
+
+def _lost(job: Job, task: Task, message: str) -> tuple[Any, ...]:
+    """The answer for a file whose worker died or was stopped on it: one diagnostic, and
+    the file's suppression comments, read here (a comment may silence that diagnostic)."""
+    from portscan.api import read_file
+
+    data = read_file(job.root, task.rel, job.max_size)
+    comments = () if not isinstance(data, bytes) else suppression_comments(task.rel, data)
+    return (task.rel, FAILED, (), ((None, None, message),), task.names, comments)
 
 
 def _worker(sender: Connection, job: Job, tasks: list[Task], immediate: bool, state: Any) -> None:

@@ -125,10 +125,10 @@ def test_make_record_marks_recent_files_racy() -> None:
     old = (10, now - cache.RACY_NS, now - cache.RACY_NS, 7)
     recent_mtime = (10, now - 1, now - cache.RACY_NS, 7)
     recent_ctime = (10, now - cache.RACY_NS, now - 1, 7)
-    assert make_record(old, b"d", (), False, (), (), now)[:4] == old
-    assert make_record(recent_mtime, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
-    assert make_record(recent_ctime, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
-    assert make_record(None, b"d", (), False, (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(old, b"d", (), False, (), (), (), now)[:4] == old
+    assert make_record(recent_mtime, b"d", (), False, (), (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(recent_ctime, b"d", (), False, (), (), (), now)[:4] == (-1, -1, -1, -1)
+    assert make_record(None, b"d", (), False, (), (), (), now)[:4] == (-1, -1, -1, -1)
 
 
 # -- invalidation -------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_unreadable_file_is_reported_on_every_run(tree: Path, tmp_path: Path) ->
     records = stored(tree, folder, config).records
     # No outcome is kept (a stat that never matches, a digest no bytes have), only the
     # extractor that claims the file, so the next run need not ask every extractor.
-    assert records["services/extra/big.py"] == (-1, -1, -1, -1, b"", ("python",), False, (), ())
+    assert records["services/extra/big.py"] == (-1, -1, -1, -1, b"", ("python",), False, (), (), ())
     assert "services/extra/app.py" in records
 
 

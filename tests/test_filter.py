@@ -10,6 +10,7 @@ from portscan.baseline import dumps, parse
 from portscan.cli import main
 from portscan.filter import Filtered, apply_severity, refine
 from portscan.model import Finding, Location, Severity, UnusedSuppression, make_finding
+from portscan.suppress import find_in_text, to_plain
 
 KNOWN = {"PS001": "active-collision", "PS002": "latent-collision"}
 
@@ -46,7 +47,7 @@ def test_refine_order() -> None:
         select=("PS002",),
         ignore=(),
         levels=(("PS002", Severity.INFO),),
-        read_lines=lambda path: lines,
+        comments={"f.py": to_plain(find_in_text("f.py", "\n".join(lines)))},
         known=KNOWN,
         baseline=baseline,
     )

@@ -132,6 +132,20 @@ def test_crashing_parser_costs_one_file(monorepo: Path, monkeypatch: pytest.Monk
     assert paths == {f.location.path for f in baseline.graph.facts} - {victim}
 
 
+def test_a_crashed_file_keeps_its_suppression_comments(
+    monorepo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker died with the file, so the parent reads its comments: a file that
+    crashes the parser can still silence its own parse-error."""
+    _, victim = python_victim(monorepo, monkeypatch, lambda: os._exit(13))
+    path = monorepo / victim
+    path.write_text("# portscan: ignore[parse-error] -- crashes the parser\n" + path.read_text())
+    result, _ = run(monorepo, 2)
+    assert [e.path for e in result.errors] == [victim]
+    assert [f.code for f in result.findings if victim in f.message] == []
+    assert (result.suppressed, result.unused_suppressions) == (1, ())
+
+
 def test_a_worker_stuck_on_one_file_is_stopped(
     monorepo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

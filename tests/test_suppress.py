@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from portscan.suppress import (
     Suppression,
     UnusedSuppression,
     apply_suppressions,
+    find_in_text,
+    from_plain,
     parse_line,
+    to_plain,
 )
 
 KNOWN = {rule.CODE: rule.NAME for rule in FINDINGS}
@@ -36,10 +40,8 @@ def latent(path: str, line: int, *related: tuple[str, int]) -> Finding:
 
 
 def suppress(findings: Sequence[Finding], files: dict[str, str]) -> Suppressed:
-    def read_lines(path: str) -> list[str] | None:
-        return files[path].split("\n") if path in files else None
-
-    return apply_suppressions(findings, read_lines, KNOWN)
+    comments = {path: find_in_text(path, text) for path, text in files.items()}
+    return apply_suppressions(findings, comments, KNOWN)
 
 
 @pytest.mark.parametrize(
@@ -194,20 +196,37 @@ def test_one_comment_silences_every_finding_it_names() -> None:
     assert suppress(findings, {"a.py": "# portscan: ignore[PS002]\nx\n", "b.py": ""}).silenced == 2
 
 
-def test_unreadable_file_suppresses_nothing() -> None:
+def test_a_file_without_comments_suppresses_nothing() -> None:
     finding = latent("gone.py", 2)
     assert suppress([finding], {}) == Suppressed((finding,), 0, ())
 
 
-def test_comments_in_files_without_findings_are_not_read() -> None:
-    read: list[str] = []
+def test_comments_in_files_without_findings_are_not_judged() -> None:
+    finding = latent("a.py", 2, ("b.py", 1))
+    files = {"a.py": "x\ny\n", "c.py": "# portscan: ignore[PS002]\n# portscan: ignore\n"}
+    assert suppress([finding], files) == Suppressed((finding,), 0, ())
 
-    def read_lines(path: str) -> list[str]:
-        read.append(path)
-        return ["# portscan: ignore[PS002]", "x"]
 
-    apply_suppressions([latent("a.py", 2, ("b.py", 1), ("a.py", 9))], read_lines, KNOWN)
-    assert read == ["a.py", "b.py"]
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        pytest.param("a\n# portscan: ignore[PS002]\n", [2], id="lf"),
+        pytest.param("a\r\n\r\n# portscan: ignore[PS002]\r\n", [3], id="crlf"),
+        pytest.param("a\rb\r# portscan: ignore[PS002]", [3], id="cr"),
+        pytest.param("# portscan: ignore[PS001]\nx\n// portscan: ignore\n", [1, 3], id="two"),
+        pytest.param("port = 3025\n", [], id="none"),
+    ],
+)
+def test_find_in_text_counts_lines_as_extractors_do(text: str, lines: list[int]) -> None:
+    assert [s.line for s in find_in_text("f.py", text)] == lines
+
+
+def test_plain_suppressions_round_trip_through_marshal() -> None:
+    """The form the cache stores (and a worker sends) gives the same suppressions back."""
+    found = find_in_text("f.py", "x\n# portscan: ignore[PS001, PS002] -- why\n# portscan: ignore\n")
+    plain = marshal.loads(marshal.dumps(to_plain(found)))
+    assert from_plain("f.py", plain) == found
+    assert found[0] == Suppression("f.py", 2, ("PS001", "PS002"), "why")
 
 
 def test_suppression_record_keeps_its_reason() -> None:
@@ -310,3 +329,42 @@ def test_suppression_is_applied_before_the_selection(
         0,
         "No findings; 1 file scanned.\n",
     )
+
+
+def test_a_warm_scan_judges_suppressions_without_reading_the_tree(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comments are cached with the facts: once the cache is warm, no file of the
+    tree is opened, not even the one whose comment silences the finding."""
+    import builtins
+    import io
+    import os
+
+    (tmp_path / "docker-compose.yml").write_text(
+        COMPOSE.format(comment="      # portscan: ignore[PS001, PS002]\n")
+    )
+    expected = (
+        "docker-compose.yml:7: unused suppression: portscan: ignore[PS002] silences nothing"
+        " here\n\nNo findings; 1 file scanned; 1 suppressed.\n"
+    )
+    from portscan import cache
+
+    monkeypatch.setattr(cache, "RACY_NS", 0)  # a file written a moment ago is trusted
+    folder = tmp_path.parent / f"{tmp_path.name}-cache"
+    arguments = ("scan", str(tmp_path), "--no-color", "--cache-dir", str(folder))
+    assert run(capsys, *arguments) == (0, expected)
+
+    opened: list[str] = []
+
+    def spy(opener):  # type: ignore[no-untyped-def]
+        def wrapped(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+            opened.append(os.fsdecode(file) if isinstance(file, (str, bytes, os.PathLike)) else "")
+            return opener(file, *args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(builtins, "open", spy(builtins.open))
+    monkeypatch.setattr(io, "open", spy(io.open))
+    monkeypatch.setattr(os, "open", spy(os.open))
+    assert run(capsys, *arguments) == (0, expected)
+    assert [path for path in opened if path.startswith(str(tmp_path) + os.sep)] == []

@@ -137,3 +137,15 @@ def test_a_scan_reports_the_slow_file_reads_the_rest_and_caches_nothing_of_it(
         assert good_facts_of(result) == good_alone(tmp_path).graph.facts
     warm = reports[1].extraction
     assert warm.files - warm.stat_hits - warm.hash_hits == 1  # the slow file, read again
+
+
+def test_a_slow_file_can_silence_its_own_parse_error(tmp_path: Path) -> None:
+    """Its facts are dropped, its comments are not: the time limit is the file's
+    parse-error, and a comment in the file may silence it."""
+    comment = "// portscan: ignore[parse-error] -- generated, never parses in time\n"
+    root = write_tree(tmp_path / "repo", {**GOOD, "web/server.ts": (comment + UNCLOSED).encode()})
+    config = dataclasses.replace(Config(), max_file_time=0.05)
+    result = scan(root, config)
+    assert [(e.path, e.line) for e in result.errors] == [("web/server.ts", None)]
+    assert [f.code for f in result.findings if f.code == "PS900"] == []
+    assert (result.suppressed, result.unused_suppressions) == (1, ())

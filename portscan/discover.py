@@ -107,12 +107,18 @@ class Listing:
         include = None if config.include == ("**",) else compile_globs(config.include).match
         exclude = compile_globs(config.exclude).match if config.exclude else None
         files: list[str] = []
+        skipped_folder: dict[str, bool] = {}  # folder -> inside a skipped one (asked once)
 
         def consider(candidates: Iterable[str]) -> None:
             for rel in candidates:
-                parts = rel.split("/")
-                # isdisjoint, not any() over a generator: a third of this loop's time.
-                if parts[-1] in LOCK_FILES or not SKIPPED_DIRS.isdisjoint(parts[:-1]):
+                folder, _, name = rel.rpartition("/")
+                if name in LOCK_FILES:
+                    continue
+                skipped = skipped_folder.get(folder)
+                if skipped is None:
+                    skipped = not SKIPPED_DIRS.isdisjoint(folder.split("/"))
+                    skipped_folder[folder] = skipped
+                if skipped:
                     continue
                 if (include is None or include(rel)) and (exclude is None or not exclude(rel)):
                     files.append(rel)
@@ -123,11 +129,18 @@ class Listing:
             others = _finish_git(self._untracked)
             if others is not None:
                 consider(others)
-                return tuple(sorted(set(files)))
+                return _sorted_once(files)
         self.close()
         files.clear()
         consider(_walk(self.root))  # no git, or not a work tree
-        return tuple(sorted(set(files)))
+        return _sorted_once(files)
+
+
+def _sorted_once(names: list[str]) -> tuple[str, ...]:
+    """``names`` sorted, each once (git lists a conflicted path once per stage). Sorted
+    first: git's lists come sorted, which a sort merely checks, where a set would have
+    shuffled them (a quarter of discovery's own time at 50,000 files)."""
+    return tuple(dict.fromkeys(sorted(names)))
 
 
 def discover(root: Path, config: Config) -> tuple[str, ...]:

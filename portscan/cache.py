@@ -39,6 +39,7 @@ Its name is derived from the scan root, so one folder can serve many roots.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import marshal
 import os
@@ -333,7 +334,7 @@ def _parse(blob: bytes, key: str) -> dict[str, Record | None] | str:
     if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]:
         return "cache file damaged (digest mismatch)"
     try:
-        stored_key, records = marshal.loads(payload)
+        stored_key, records = _loads(payload)
     except (EOFError, ValueError, TypeError):
         return "cache file damaged (unreadable)"
     if stored_key != key:
@@ -341,6 +342,19 @@ def _parse(blob: bytes, key: str) -> dict[str, Record | None] | str:
     if not isinstance(records, dict):
         return "cache file damaged (unexpected layout)"
     return records
+
+
+def _loads(payload: bytes) -> Any:
+    """``marshal.loads`` with the cyclic garbage collector paused: the payload is tuples of
+    strings and numbers, which form no cycle, yet building them set off collections that
+    walked them again (a third of the load at 50,000 files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return marshal.loads(payload)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _prepare(folder: Path) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import marshal
 import multiprocessing
 import os
@@ -583,6 +584,24 @@ def test_every_fact_field_survives_the_cache() -> None:
     facts, diags = marshal.loads(marshal.dumps((facts, diags)))
     assert decode_facts("a/b.yml", facts) == [fact, elsewhere]
     assert decode_diagnostics("a/b.yml", diags) == diagnostics
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["gc-enabled", "gc-disabled"])
+def test_loading_leaves_the_garbage_collector_as_it_was(
+    tree: Path, tmp_path: Path, enabled: bool
+) -> None:
+    """The load pauses the collector and puts it back as it found it."""
+    folder = tmp_path / "cache"
+    run(tree, folder)
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        loaded = stored(tree, folder)
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert (loaded.state, after) == ("warm", enabled)
+    assert loaded.records
 
 
 def test_cache_of_another_key_is_not_used(tree: Path, tmp_path: Path) -> None:

@@ -81,19 +81,15 @@ def refine(
     analyzed = apply_severity(findings, levels)
     kept: tuple[Finding, ...] = analyzed
     unused: tuple[UnusedSuppression, ...] = ()
-    pointed_at = sorted(
-        {loc.path for finding in analyzed for loc in finding.locations if loc.path in comments}
-        if comments
-        else ()
-    )
-    if comments is not None and pointed_at:  # most runs: no finding points at a comment
+    judged = _commented(analyzed, comments) if comments else {}
+    if judged:  # most runs: no finding points at a file with suppression comments
         from portscan.suppress import apply_suppressions, from_plain
 
         if known is None:
             from portscan.analyze import FINDINGS
 
             known = {rule.CODE: rule.NAME for rule in FINDINGS}
-        found = {path: from_plain(path, comments[path]) for path in pointed_at}
+        found = {path: from_plain(path, plain) for path, plain in judged.items()}
         suppressed = apply_suppressions(analyzed, found, known)
         kept, unused = suppressed.kept, suppressed.unused
     new: tuple[Finding, ...] = kept
@@ -113,6 +109,14 @@ def refine(
         unused_suppressions=unused,
         stale_baseline=stale,
     )
+
+
+def _commented(
+    findings: Iterable[Finding], comments: Mapping[str, Sequence[Plain]]
+) -> dict[str, Sequence[Plain]]:
+    """The comments of the files the findings point at, by path, in path order."""
+    paths = {location.path for finding in findings for location in finding.locations}
+    return {path: comments[path] for path in sorted(paths) if comments.get(path)}
 
 
 def attach(result: ScanResult, filtered: Filtered) -> ScanResult:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from portscan.extractors.base import ExtractOptions
 
+#: Text in UTF-16 does not hold the suppression marker's bytes: it is decoded to look.
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: A worker sends its results at least this often (seconds) ...
 _SEND_EVERY = 0.05
@@ -61,10 +62,9 @@ _STOP_AFTER = 2.0
 #: How often (seconds) a parallel scan looks for such a worker.
 _WATCH_EVERY = 0.25
 
-# A worker's answer for one file, as plain tuples (they cross a pipe); comments are its
-# suppression comments (portscan.suppress.to_plain):
-FAILED = 0  # (rel, FAILED, facts, diagnostics, names, comments): unreadable or too slow;
-# never cached
+# A worker's answer for one file, as plain tuples (they cross a pipe). ``comments`` are
+# the file's suppression comments (portscan.suppress.to_plain).
+FAILED = 0  # (rel, FAILED, facts, diagnostics, names, comments): never cached
 SAME = 1  # (rel, SAME, digest): the same bytes as the cached entry
 NEW = 2  # (rel, NEW, digest, names, parsed, facts, diagnostics, comments)
 UNCLAIMED = 3  # (rel, UNCLAIMED): no extractor reads this path

@@ -368,3 +368,25 @@ def test_a_warm_scan_judges_suppressions_without_reading_the_tree(
     monkeypatch.setattr(os, "open", spy(os.open))
     assert run(capsys, *arguments) == (0, expected)
     assert [path for path in opened if path.startswith(str(tmp_path) + os.sep)] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(b"PORT=1\n# portscan: ignore[PS002]\n", ((2, ("PS002",), None),), id="utf-8"),
+        pytest.param(
+            "PORT=1\n# portscan: ignore[PS002] -- why\n".encode("utf-16"),
+            ((2, ("PS002",), "why"),),
+            id="utf-16",
+        ),
+        pytest.param(b"PORT=1\n", (), id="no-marker"),
+        pytest.param(b"\x00portscan: ignore[PS002]", (), id="binary"),
+        pytest.param(b"# portscan: ignore[PS002]\n\xff\n", (), id="not-utf-8"),
+    ],
+)
+def test_comments_are_found_in_the_bytes_a_worker_reads(
+    data: bytes, expected: tuple[object, ...]
+) -> None:
+    from portscan.workers import suppression_comments
+
+    assert suppression_comments("a.env", data) == expected

@@ -190,6 +190,10 @@ def plan(tasks: Sequence[Task], families: Sequence[tuple[str, ...]], jobs: int) 
         targets = sorted(range(jobs), key=lambda b: (loads[b], b))[:k]
         for b in targets:
             loads[b] += start
+        if k == 1:  # one worker takes the whole group: nothing to choose file by file
+            bins[targets[0]].extend(groups[family])
+            loads[targets[0]] += work
+            continue
         for index in sorted(groups[family], key=lambda i: (-costs[i], tasks[i].rel)):
             b = min(targets, key=lambda b: (loads[b], b))
             bins[b].append(index)

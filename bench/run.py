@@ -32,7 +32,8 @@ other's.
 portscan runs from a snapshot of this checkout's package (with ``rules/`` inside it, as
 in a wheel), compiled to bytecode, with ``PYTHONDONTWRITEBYTECODE`` unset, started as
 its console script starts it: as an installed portscan runs, and unaffected by edits made
-to the checkout meanwhile.
+to the checkout meanwhile. Its interpreter is a virtualenv of the bench's own (see
+:func:`bench_python`), as pre-commit gives every hook one.
 """
 
 from __future__ import annotations

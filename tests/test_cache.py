@@ -359,6 +359,34 @@ def test_damaged_cache_is_ignored_and_rebuilt(tree: Path, tmp_path: Path, damage
     assert (stats.cache, stats.stat_hits) == ("warm", stats.files)
 
 
+@pytest.mark.usefixtures("not_racy")
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda r: r[:9], id="short"),
+        pytest.param(lambda r: (*r[:4], "digest", *r[5:]), id="digest-not-bytes"),
+        pytest.param(lambda r: (*r[:6], "yes", *r[7:]), id="parsed-not-bool"),
+        pytest.param(lambda r: (*r[:7], ((1, 2),), *r[8:]), id="facts-malformed"),
+        pytest.param(lambda r: (*r[:9], [(1, ("PS001",), None)]), id="comments-not-tuple"),
+        pytest.param(lambda r: (*r[:9], ((1, "PS001", None),)), id="comment-malformed"),
+    ],
+)
+def test_a_malformed_entry_is_read_again(tree: Path, tmp_path: Path, spoil) -> None:  # type: ignore[no-untyped-def]
+    """An entry this code did not write (a bug, an edit by hand) is never trusted: its
+    file is read and extracted again, and the result is the cold one."""
+    folder = tmp_path / "cache"
+    cold, _ = run(tree, folder)
+    store = stored(tree, folder)
+    rel = "deploy/compose.yml"
+    record = store.records[rel]
+    assert record is not None
+    store.put(rel, spoil(record))
+    assert store.save() is None
+    warm, stats = run(tree, folder)
+    assert warm == cold
+    assert (stats.stat_hits, stats.extracted) == (stats.files - 1, 1)
+
+
 def test_unwritable_cache_folder_is_a_note_not_a_failure(tree: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")

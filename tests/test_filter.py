@@ -88,3 +88,22 @@ def test_severity_table_sets_the_exit_code(
     assert main(["scan", str(tmp_path)]) == code
     out = capsys.readouterr().out
     assert f"PS002 latent-collision [{level}] port 3050" in out
+
+
+def test_refine_judges_comments_against_every_finding_by_default() -> None:
+    """Without ``known``, the registry says which names exist: a comment naming another
+    real finding is unused, not misspelt."""
+    latent = finding("PS002", 2)
+    text = "x\n# portscan: ignore[latent-collision, dangling-reference]\n"
+    filtered = refine(
+        [latent], select=(), ignore=(), comments={"f.py": to_plain(find_in_text("f.py", text))}
+    )
+    assert (filtered.findings, filtered.suppressed) == ((), 1)
+    assert filtered.unused_suppressions == (
+        UnusedSuppression(
+            "f.py",
+            2,
+            ("dangling-reference",),
+            "portscan: ignore[dangling-reference] silences nothing here",
+        ),
+    )

@@ -174,3 +174,39 @@ def test_two_thousand_portless_scripts_are_never_parsed(tmp_path: Path) -> None:
     result = scan(make_repo(tmp_path, files), Config())
     assert (result.stats.files, result.stats.parsed) == (2001, 1)
     assert [(f.port, f.location.path) for f in result.graph.facts] == [(3000, "web/src/server.ts")]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        pytest.param(
+            ValueError("boom"),
+            "internal error in the dotenv extractor: ValueError('boom')",
+            id="extractor-bug",
+        ),
+        pytest.param(RecursionError(), "nested too deeply to parse", id="recursion"),
+    ],
+)
+def test_an_extractor_that_raises_costs_its_file_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: BaseException, message: str
+) -> None:
+    """A bug in an extractor is one diagnostic for the file it was reading; the scan
+    goes on and reads the other files as ever."""
+    from portscan.extractors import dotenv
+
+    def broken(path: str, text: str, *args: object) -> object:
+        raise error
+
+    root = make_repo(
+        tmp_path,
+        {
+            ".env": "PORT=3030\n",
+            "services/api/main.py": 'import os\nPORT = int(os.getenv("PORT", "3050"))\n',
+        },
+    )
+    monkeypatch.setattr(dotenv, "extract", broken)
+    result = scan(root, Config())
+    assert result.errors == (Diagnostic(".env", None, message),)
+    assert [(f.location.path, f.port) for f in result.graph.facts] == [
+        ("services/api/main.py", 3050)
+    ]

@@ -146,6 +146,33 @@ def test_report_in_a_subfolder_links_from_the_repository_root(
 
 
 @pytest.mark.usefixtures("git_env")
+def test_report_of_a_subfolder_the_base_lacks_finds_everything_new(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The base commit has no such folder: its tree is empty, so every finding is new."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    make_repo(repo, {"README.md": "# monorepo\n"})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
+    project = make_repo(repo / "infra" / "stack", {"docker-compose.yml": COLLIDING_COMPOSE})
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "two")
+    code, out, err = run(capsys, "report", str(project), "--base", "HEAD~1", "--format", "json")
+    document = json.loads(out)
+    assert (code, err) == (1, "")
+    assert [(f["code"], f["port"], f["locations"][0]["path"]) for f in document["new"]] == [
+        ("PS001", 8080, "docker-compose.yml")
+    ]
+    assert (document["fixed"], document["unchanged"], document["changed"]) == (
+        [],
+        0,
+        ["docker-compose.yml"],
+    )
+
+
+@pytest.mark.usefixtures("git_env")
 def test_report_counts_work_tree_and_untracked_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

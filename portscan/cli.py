@@ -359,7 +359,7 @@ def move_command(
     try:
         skipped = write_files(path, outcome)
     except WriteError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise UsageError(f"{exc} (the files before it were written)") from None
     for skipped_path in skipped:
         click.echo(
             f"portscan: warning: {skipped_path} changed since it was read; not written", err=True

@@ -257,6 +257,43 @@ def test_moving_back_restores_every_byte(
     assert snapshot(root) == original
 
 
+def test_a_file_that_cannot_be_written_stops_the_move_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files before it are written (each atomically), it and those after are not,
+    and the message names it."""
+    from portscan import move as moving
+
+    root = copy_tree(BOX, tmp_path / "box")
+    original = snapshot(root)
+    replace = moving._replace
+    victim = root / "services/api/main.py"
+
+    def refuse(target: Path, data: bytes) -> None:
+        if target == victim:
+            raise PermissionError(13, "Permission denied")
+        replace(target, data)
+
+    monkeypatch.setattr(moving, "_replace", refuse)
+    code, _, err = run(capsys, "move", "api", "5111", str(root), "--write")
+    assert (code, err.splitlines()[-1]) == (
+        2,
+        "portscan: services/api/main.py: cannot write: Permission denied"
+        " (the files before it were written)",
+    )
+    changed = sorted(path for path, data in snapshot(root).items() if data != original[path])
+    assert changed == [  # in the order of the move's files, up to the one refused
+        "deploy/box/api.env",
+        "deploy/box/api.service",
+        "deploy/box/docker-compose.yml",
+        "deploy/box/upstreams.env",
+        "docs/PORTS.md",
+        "services/api/Dockerfile",
+        "services/api/README.md",
+        "services/api/main.go",
+    ]
+
+
 @pytest.mark.parametrize(
     ("only", "paths"),
     [

@@ -161,6 +161,32 @@ def test_rules_folders_resolve_against_the_config_file(tmp_path: Path) -> None:
             'rules = ["missing"]\n', "rules: 'missing' is not a folder", id="rules-folder"
         ),
         pytest.param("include = [\n", "invalid TOML", id="toml-syntax"),
+        pytest.param(
+            'baseline = ""\n', "portscan.toml:1: baseline: must be a file path", id="baseline"
+        ),
+        pytest.param(
+            '[hosts."gpu box"]\nfiles = []\n',
+            "portscan.toml:1: hosts.gpu box: host names are letters, digits",
+            id="host-name",
+        ),
+        pytest.param(
+            '[services."image gen"]\npaths = []\n',
+            "portscan.toml:1: services.image gen: service names are letters, digits",
+            id="service-name",
+        ),
+        pytest.param(
+            "[services.x]\ncategory = 3\n",
+            "portscan.toml:2: services.x.category: must be a string",
+            id="category-type",
+        ),
+        pytest.param(
+            "[ranges]\nai = [3020]\n", "ranges.ai: must be a pair [low, high]", id="range-pair"
+        ),
+        pytest.param(
+            "[reserved]\n5432 = 1\n",
+            "reserved.5432: must be a string naming what owns the port",
+            id="reserved-label",
+        ),
     ],
 )
 def test_config_errors_name_file_key_and_problem(tmp_path: Path, text: str, message: str) -> None:
@@ -174,6 +200,19 @@ def test_pyproject_errors_name_the_tool_table(tmp_path: Path) -> None:
     text = '[tool.portscan]\nfail-on = "loud"\n'
     with pytest.raises(ConfigError, match=r"pyproject.toml:2: tool.portscan.fail-on: must be"):
         parse_config(text, tmp_path / "pyproject.toml")
+
+
+def test_config_that_is_not_utf8_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "portscan.toml").write_bytes(b'fail-on = "error"  # \xff\n')
+    with pytest.raises(ConfigError, match=r"portscan.toml: cannot read config: 'utf-8' codec"):
+        load_config(tmp_path)
+
+
+def test_unreadable_pyproject_is_not_a_config(tmp_path: Path) -> None:
+    """A pyproject.toml that is not TOML is another tool's problem: no config is found in
+    it (an explicit portscan.toml would still be read)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.portscan\nfail-on = 1\n")
+    assert find_config(tmp_path) is None
 
 
 def test_explicit_missing_config_is_an_error(tmp_path: Path) -> None:

@@ -123,6 +123,31 @@ def test_positional_helpers_need_no_user_rule() -> None:
         pytest.param("(number) @port", None, "broken.toml", id="no-toml"),
         pytest.param("(number) @port", 'role = "listen"\n', "role must be", id="bad-role"),
         pytest.param("(number) @port", 'role = "default"\nenv = "x"\n', "env must", id="bad-env"),
+        pytest.param("(number) @port", "role = [\n", "broken.toml: ", id="toml-syntax"),
+        pytest.param(
+            "(number) @port",
+            'role = "default"\nweight = 2\n',
+            "broken.toml: unknown key 'weight'",
+            id="unknown-key",
+        ),
+        pytest.param(
+            "(number) @port",
+            'role = "default"\ntags = "house"\n',
+            "tags must be a list of strings",
+            id="bad-tags",
+        ),
+        pytest.param(
+            "(number) @port",
+            'role = "default"\ndescription = 3\n',
+            "description must be a string",
+            id="bad-description",
+        ),
+        pytest.param(
+            "(number) @port",
+            'role = "default"\nprotocol = "sctp"\n',
+            "protocol must be tcp or udp",
+            id="bad-protocol",
+        ),
     ],
 )
 def test_broken_user_rule_raises_rule_error_naming_the_file(

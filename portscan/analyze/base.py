@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from portscan.config import Config
-from portscan.model import Binding, Diagnostic, Finding, Graph, Location, PortFact, Severity
+from portscan.model import Diagnostic, Finding, Graph, Location, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +47,3 @@ def listing(items: Iterable[str]) -> str:
     if len(values) <= 1:
         return "".join(values)
     return ", ".join(values[:-1]) + " and " + values[-1]
-
-
-def first_by_location(facts: Iterable[PortFact]) -> PortFact:
-    return min(facts, key=PortFact.sort_key)
-
-
-def binding_place(binding: Binding) -> str:
-    return f"{binding.port} on {binding.host} ({binding.via}, {where(binding.location)})"

@@ -172,23 +172,6 @@ def flag_ports(args: Sequence[str]) -> Iterator[FlagPort]:
             yield FlagPort(value_index, offset + digits_at, port, flag)
 
 
-def find_literal(
-    text: str, literal: str, index: LineIndex, start: int = 0, word: bool = True
-) -> tuple[int, int] | None:
-    """Where ``literal`` first occurs at or after offset ``start``, as an offset pair.
-
-    For parsers that give no positions (plistlib, tomllib): find the value in the text.
-    With ``word``, a digit literal must not be part of a longer number.
-    """
-    pattern = re.escape(literal)
-    if word and literal[:1].isdigit():
-        pattern = rf"(?<!\d){pattern}(?!\d)"
-    match = re.compile(pattern).search(text, start)
-    if match is None:
-        return None
-    return match.start(), match.end()
-
-
 def shift_extraction(extraction: Extraction, path: str, line_offset: int) -> Extraction:
     """Move facts found in an embedded document (a heredoc, a fenced block) to the lines
     of the file that holds it."""

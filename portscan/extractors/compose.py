@@ -73,8 +73,10 @@ from portscan.extractors.yamlnodes import (
     entries,
 )
 from portscan.model import (
+    TAG_ALIAS,
     TAG_CONTAINER,
     TAG_FLAG,
+    TAG_PROFILE,
     TAG_RANGE,
     Diagnostic,
     Extraction,
@@ -473,10 +475,10 @@ class _Reader:
     def _service(self, name: str, node: Node) -> None:
         items = self._items(node)
         alias = self._text(items.get("container_name"))
-        tags = {f"alias={alias}"} if alias else set()
+        tags = {f"{TAG_ALIAS}{alias}"} if alias else set()
         for profile in self._scalars(items.get("profiles")):
             if (text := self._text(profile)) is not None:
-                tags.add(f"profile={text}")
+                tags.add(f"{TAG_PROFILE}{text}")
         listen = {"PORT", f"{_upper_snake(name)}_PORT"}
         if alias:
             listen.add(f"{_upper_snake(alias)}_PORT")

@@ -699,3 +699,27 @@ def test_errors_raised_in_the_parser_thread_reach_the_caller() -> None:
 
     with pytest.raises(KeyError, match="bug"):
         move_module.run_with_deep_stack(broken)
+
+
+def test_test_code_and_declared_deployments_are_notes_not_changes(tmp_path: Path) -> None:
+    """A port in the service's test code and one a host declares for it in config are
+    said, not changed: tests pin what they test, and a declared deployment lives outside
+    the repository."""
+    root = copy_tree(BOX, tmp_path / "box")
+    (root / "services/api/tests").mkdir()
+    (root / "services/api/tests/test_main.py").write_text("PORT = 5110\n", encoding="utf-8")
+    config_file = root / "portscan.toml"
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace(
+            "services = { chat = 5110 }", "services = { chat = 5110, api = 5110 }"
+        ),
+        encoding="utf-8",
+    )
+    graph, config = graph_of(root)
+    plan = plan_move(graph, config, "api", 5111)
+    assert not any(c.location.path.endswith("test_main.py") for c in plan.changes)
+    assert [note for note in plan.notes if "test code" in note or "declares" in note] == [
+        "gpu declares api = 5110 in config (portscan.toml:8), a deployment outside the"
+        " repository: not changed",
+        "services/api/tests/test_main.py:1: test code says 5110; not changed",
+    ]

@@ -104,3 +104,42 @@ def test_outside_a_work_tree_the_walk_lists_the_files(tmp_path: Path) -> None:
     write(tmp_path, ".git/portscan-probe/app.py")
     found = discover(tmp_path / ".git" / "portscan-probe", Config())
     assert list(found) == ["app.py"]
+
+
+def test_without_git_on_the_path_a_work_tree_is_walked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine without git (a slim container) still scans: the walk honours the same
+    .gitignore files, so the list is the one git gives."""
+    make_tree(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    empty = tmp_path.parent / f"{tmp_path.name}-no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert list(discover(tmp_path, Config())) == EXPECTED
+
+
+def test_conflicted_paths_are_listed_once(tmp_path: Path) -> None:
+    """git lists a path with a merge conflict once per stage; discovery lists it once."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    write(tmp_path, "app.env", "PORT=1\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    git("checkout", "-q", "-b", "other")
+    write(tmp_path, "app.env", "PORT=2\n")
+    git("commit", "-q", "-am", "two")
+    git("checkout", "-q", "main")
+    write(tmp_path, "app.env", "PORT=3\n")
+    git("commit", "-q", "-am", "three")
+    subprocess.run(["git", "-C", str(tmp_path), "merge", "-q", "other"], capture_output=True)
+    stages = subprocess.run(
+        ["git", "-C", str(tmp_path), "ls-files", "-c"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert stages == ["app.env", "app.env", "app.env"]  # the conflict is there
+    assert list(discover(tmp_path, Config())) == ["app.env"]

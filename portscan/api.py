@@ -50,6 +50,9 @@ class FileOutcome:
     extraction: Extraction
     parsed: bool  # did any extractor run on it (after the prefilter)
     timed_out: bool = False  # it ran past max-file-time: reported, never cached
+    #: Its suppression comments as plain tuples (:func:`portscan.suppress.to_plain`):
+    #: found in the text the extractors read, kept when it timed out.
+    comments: tuple[Any, ...] = ()
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -188,7 +191,8 @@ def extract_data(
     A pure function of its arguments, so its outcome can be cached by content hash and
     computed in any process; never raises. The exception is ``time_limit`` (seconds for
     the whole file, from the moment the bytes are here): past it the file is one
-    diagnostic (what it yielded so far is dropped), and ``timed_out`` says not to cache that."""
+    diagnostic (what it yielded so far is dropped, its suppression comments are kept), and
+    ``timed_out`` says not to cache that."""
     text: str | None = None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         text, problem, line = _decode(data)  # the prefilter reads UTF-8 bytes
@@ -205,7 +209,9 @@ def extract_data(
         if text is None:
             return _failed(rel, problem or "unreadable", line)
     from portscan.extractors.deadline import TimeLimitExceeded
+    from portscan.suppress import find_in_text, to_plain
 
+    comments = to_plain(find_in_text(rel, text))
     if time_limit is not None:
         options = replace(options, deadline=time.monotonic() + time_limit)
     facts: list[PortFact] = []
@@ -215,7 +221,9 @@ def extract_data(
             result = extractor.extract(rel, text, options)
         except TimeLimitExceeded:
             message = f"took longer than max-file-time ({time_limit:g} s) to analyze; skipped"
-            return FileOutcome(Extraction((), (Diagnostic(rel, None, message),)), True, True)
+            return FileOutcome(
+                Extraction((), (Diagnostic(rel, None, message),)), True, True, comments
+            )
         except RecursionError:
             diagnostics.append(Diagnostic(rel, None, "nested too deeply to parse"))
             continue
@@ -225,7 +233,7 @@ def extract_data(
             continue
         facts.extend(result.facts)
         diagnostics.extend(result.diagnostics)
-    return FileOutcome(Extraction(tuple(facts), tuple(diagnostics)), parsed=True)
+    return FileOutcome(Extraction(tuple(facts), tuple(diagnostics)), True, comments=comments)
 
 
 def _too_big(rel: str, size: int, max_size: int) -> FileOutcome:

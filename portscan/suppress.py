@@ -11,10 +11,10 @@ Every suppression must earn its place: one that silences nothing (the finding we
 the code is wrong, or it names no finding at all) comes back as an
 :class:`UnusedSuppression`, so stale comments do not pile up.
 
-This module is pure and reads nothing. The comments are found when the extract stage
-reads a file (:func:`find_in_text`, only for bytes holding :data:`MARKER_BYTES`) and are
-cached with its facts as plain tuples (:func:`to_plain`): the filter stage of a warm run
-reads no file to judge them.
+This module is pure and reads nothing. The comments are found in the text the extract
+stage decodes for the extractors (:func:`find_in_text`) and are cached with the file's
+facts as plain tuples (:func:`to_plain`): the filter stage of a warm run reads no file to
+judge them.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from typing import Any
 
 from portscan.model import Finding, UnusedSuppression
 
-#: Every suppression comment holds these bytes: a file without them holds none.
-MARKER_BYTES = b"portscan:"
 #: Line ends as ``extractors.base.split_lines`` splits at them.
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -206,7 +204,6 @@ def _unused(
 
 
 __all__ = [
-    "MARKER_BYTES",
     "Plain",
     "Suppressed",
     "Suppression",

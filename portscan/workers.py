@@ -16,7 +16,6 @@ file far past ``max-file-time``; the files it had not reached run again.
 
 from __future__ import annotations
 
-import codecs
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 
     from portscan.extractors.base import ExtractOptions
 
-#: Text in UTF-16 does not hold the suppression marker's bytes: it is decoded to look.
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 #: A worker sends its results at least this often (seconds) ...
 _SEND_EVERY = 0.05
 #: ... or once it holds this many.
@@ -124,19 +121,14 @@ def process(job: Job, task: Task) -> tuple[Any, ...]:
     facts, diagnostics = encode_outcome(
         rel, outcome.extraction.facts, outcome.extraction.diagnostics
     )
-    comments = suppression_comments(rel, data)
     if outcome.timed_out:
-        return (rel, FAILED, facts, diagnostics, names, comments)
-    return (rel, NEW, digest, names, outcome.parsed, facts, diagnostics, comments)
+        return (rel, FAILED, facts, diagnostics, names, outcome.comments)
+    return (rel, NEW, digest, names, outcome.parsed, facts, diagnostics, outcome.comments)
 
 
 def suppression_comments(rel: str, data: bytes) -> tuple[Any, ...]:
-    """The suppression comments in a file's bytes, as plain tuples: () for most files,
-    whose bytes do not hold the marker (UTF-16 text is decoded to be sure)."""
-    from portscan.suppress import MARKER_BYTES
-
-    if MARKER_BYTES not in data and not data.startswith(_UTF16_BOMS):
-        return ()
+    """The suppression comments in a file's bytes, as plain tuples, for a file no
+    extraction finished with (its worker died on it); () when they are not text."""
     from portscan.api import decode
     from portscan.suppress import find_in_text, to_plain
 

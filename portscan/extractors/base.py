@@ -99,6 +99,15 @@ def split_lines(text: str) -> list[str]:
     return _NEWLINE.split(text)
 
 
+#: The most of a value a diagnostic quotes.
+SHOWN_CHARS = 40
+
+
+def shown(value: str) -> str:
+    """A value as a diagnostic quotes it: a port or a word, not a megabyte of junk."""
+    return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "..."
+
+
 def parse_port(raw: str | int) -> int | None:
     """A TCP/UDP port from a literal, or None when it is not one (0, > 65535, not digits)."""
     if isinstance(raw, bool):

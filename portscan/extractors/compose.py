@@ -59,6 +59,7 @@ from portscan.extractors.base import (
     ExtractError,
     ExtractOptions,
     parse_port,
+    shown,
     sorted_facts,
 )
 from portscan.extractors.shellwords import SourceText, argv_ports, shell_words
@@ -317,15 +318,6 @@ def _short_mapping(piece: _Piece) -> _PortMapping:
     return _PortMapping(container, host, protocol, origin)
 
 
-#: The most of a value a diagnostic quotes.
-_SHOWN = 40
-
-
-def _shown(text: str) -> str:
-    """A value as a diagnostic quotes it: a port, not a megabyte of junk."""
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
-
-
 def _port_range(text: str) -> tuple[int, int] | None:
     """``3000`` -> (3000, 3000); ``3000-3005`` -> (3000, 3005); anything else None."""
     match = _PORT_RANGE.fullmatch(text)
@@ -524,8 +516,8 @@ class _Reader:
         for scalar in self._scalars(node):
             mapping = _short_mapping(self._value(scalar))
             if mapping.host is not None:
-                shown = _shown(mapping.host.piece.text)
-                self._diagnose(mapping.origin, f"invalid exposed port {shown!r}")
+                quoted = shown(mapping.host.piece.text)
+                self._diagnose(mapping.origin, f"invalid exposed port {quoted!r}")
                 continue
             self._mapping(service, mapping, expose_only=True)
 
@@ -536,13 +528,13 @@ class _Reader:
             return
         inner = _port_range(container.text)
         if inner is None:
-            self._diagnose(mapping.origin, f"invalid container port {_shown(container.text)!r}")
+            self._diagnose(mapping.origin, f"invalid container port {shown(container.text)!r}")
             return
         outer = None
         if host is not None and host.text and _UNKNOWN not in host.text:
             outer = _port_range(host.text)
             if outer is None:
-                self._diagnose(mapping.origin, f"invalid host port {_shown(host.text)!r}")
+                self._diagnose(mapping.origin, f"invalid host port {shown(host.text)!r}")
                 return
         sizes = [inner[1] - inner[0] + 1] + ([outer[1] - outer[0] + 1] if outer else [])
         if max(sizes) > MAX_RANGE:

@@ -34,6 +34,7 @@ from portscan.extractors.base import (
     LineIndex,
     is_port_name,
     parse_port,
+    shown,
     sorted_facts,
 )
 from portscan.extractors.shellwords import (
@@ -86,8 +87,6 @@ _HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 #: ``EXPOSE 1-65535`` would be 65535 facts; a range this wide is a mistake, not a plan.
 MAX_RANGE = 1024
 
-#: The most of an unknown instruction a diagnostic quotes.
-_WORD_SHOWN = 40
 _INSTRUCTION = re.compile(r"([A-Za-z]+)(?:\s+|$)")
 _HEREDOC = re.compile(r"<<-?\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _EXPOSE = re.compile(r"(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?")
@@ -103,11 +102,6 @@ _JSON_ESCAPES = {
     "r": "\r",
     "t": "\t",
 }
-
-
-def _shown(word: str) -> str:
-    """A word as a diagnostic quotes it: a word, not a megabyte of junk."""
-    return word if len(word) <= _WORD_SHOWN else word[:_WORD_SHOWN] + "..."
 
 
 def matches(path: str) -> bool:
@@ -138,7 +132,7 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
         match = _INSTRUCTION.match(instruction.text)
         keyword = match.group(1).upper() if match is not None else ""
         if match is None or keyword not in INSTRUCTIONS:
-            word = _shown(instruction.text.split(maxsplit=1)[0])
+            word = shown(instruction.text.split(maxsplit=1)[0])
             diagnostics.append(Diagnostic(path, reader.line(line), f"unknown instruction: {word}"))
             continue
         args = instruction.slice(match.end())
@@ -210,13 +204,13 @@ class _Reader:
             if spec is None:
                 if "$" in raw:
                     continue  # EXPOSE $PORT: a build variable, not a literal
-                raise ExtractError(f"invalid EXPOSE port: {_shown(raw)}", line)
+                raise ExtractError(f"invalid EXPOSE port: {shown(raw)}", line)
             first = parse_port(spec.group(1))
             last = first if spec.group(2) is None else parse_port(spec.group(2))
             if first is None or last is None or last < first:
-                raise ExtractError(f"invalid EXPOSE port: {_shown(raw)}", line)
+                raise ExtractError(f"invalid EXPOSE port: {shown(raw)}", line)
             if last - first >= MAX_RANGE:
-                raise ExtractError(f"EXPOSE range too wide: {_shown(raw)}", line)
+                raise ExtractError(f"EXPOSE range too wide: {shown(raw)}", line)
             protocol = (spec.group(3) or "tcp").lower()
             if first == last:
                 yield self.fact(

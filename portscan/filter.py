@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from portscan.baseline import Baseline, compare
 from portscan.model import BaselineEntry, Finding, ScanResult, Severity, UnusedSuppression
 
 if TYPE_CHECKING:
-    from portscan.baseline import Baseline
     from portscan.suppress import Plain
 
 
@@ -81,22 +81,20 @@ def refine(
     analyzed = apply_severity(findings, levels)
     kept: tuple[Finding, ...] = analyzed
     unused: tuple[UnusedSuppression, ...] = ()
-    judged = _commented(analyzed, comments) if comments else {}
-    if judged:  # most runs: no finding points at a file with suppression comments
+    # Most runs have no finding in a file with suppression comments: nothing to import.
+    if comments and any(loc.path in comments for f in analyzed for loc in f.locations):
         from portscan.suppress import apply_suppressions, from_plain
 
         if known is None:
             from portscan.analyze import FINDINGS
 
             known = {rule.CODE: rule.NAME for rule in FINDINGS}
-        found = {path: from_plain(path, plain) for path, plain in judged.items()}
+        found = {path: from_plain(path, plain) for path, plain in comments.items()}
         suppressed = apply_suppressions(analyzed, found, known)
         kept, unused = suppressed.kept, suppressed.unused
     new: tuple[Finding, ...] = kept
     stale: tuple[BaselineEntry, ...] = ()
     if baseline is not None:
-        from portscan.baseline import compare
-
         compared = compare(kept, baseline)
         new, stale = compared.new, compared.stale
     shown = apply_selection(new, select, ignore)
@@ -109,14 +107,6 @@ def refine(
         unused_suppressions=unused,
         stale_baseline=stale,
     )
-
-
-def _commented(
-    findings: Iterable[Finding], comments: Mapping[str, Sequence[Plain]]
-) -> dict[str, Sequence[Plain]]:
-    """The comments of the files the findings point at, by path, in path order."""
-    paths = {location.path for finding in findings for location in finding.locations}
-    return {path: comments[path] for path in sorted(paths) if comments.get(path)}
 
 
 def attach(result: ScanResult, filtered: Filtered) -> ScanResult:

@@ -24,10 +24,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from portscan.extractors.base import split_lines
 from portscan.model import Finding, UnusedSuppression
 
-#: Line ends as ``extractors.base.split_lines`` splits at them.
-_LINE_END = re.compile(r"\r\n|\r|\n")
+#: Every suppression comment holds this: a text without it holds none.
+MARKER = "portscan:"
 
 #: A comment opener at the start of a line or after white space, then the marker. The
 #: white space keeps prose that quotes the comment (`` `# portscan: ignore[...]` ``) out.
@@ -65,7 +66,7 @@ def parse_line(path: str, number: int, text: str) -> Suppression | None:
 
     A bare ``portscan: ignore`` comes back with no codes (and so silences nothing).
     """
-    match = _MARKER.search(text) if "portscan:" in text else None
+    match = _MARKER.search(text) if MARKER in text else None
     if match is None:
         return None
     rest = match.group("rest")
@@ -96,9 +97,9 @@ def find_suppressions(path: str, lines: Sequence[str]) -> tuple[Suppression, ...
 def find_in_text(path: str, text: str) -> tuple[Suppression, ...]:
     """Every suppression comment of a file's text (lines end at ``\\r\\n``, ``\\r`` or
     ``\\n``, as every extractor counts them)."""
-    if "portscan:" not in text:
+    if MARKER not in text:
         return ()
-    return find_suppressions(path, _LINE_END.split(text))
+    return find_suppressions(path, split_lines(text))
 
 
 #: A suppression as the cache stores it: (line, codes, reason); the path is the file's.
@@ -204,6 +205,7 @@ def _unused(
 
 
 __all__ = [
+    "MARKER",
     "Plain",
     "Suppressed",
     "Suppression",

@@ -353,6 +353,18 @@ def query_matches(
     return matches
 
 
+def query_captures(
+    query: Query, root: Node, deadline: float | None = None
+) -> dict[str, list[Node]]:
+    """Every node of every match of ``query``, by capture name, in match order (the
+    matches of :func:`query_matches`, flattened)."""
+    captures: dict[str, list[Node]] = {}
+    for _, matched in query_matches(query, root, deadline):
+        for name, nodes in matched.items():
+            captures.setdefault(name, []).extend(nodes)
+    return captures
+
+
 def run_rules(
     grammar: str,
     text: str,
@@ -437,6 +449,7 @@ __all__ = [
     "language",
     "load_rules",
     "parse",
+    "query_captures",
     "query_matches",
     "rules_fingerprint",
     "run_rules",

@@ -640,17 +640,14 @@ def extract(path: str, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> 
     """
     if _needs_shebang(path.rsplit("/", 1)[-1]) and not is_shell_script(text):
         return Extraction()
-    from portscan.extractors.queries import parse, query_matches, run_rules, syntax_error_line
+    from portscan.extractors.queries import parse, query_captures, run_rules, syntax_error_line
 
     deadline = options.deadline
     source = _Source(_NEWLINE.sub("\n", text))
     root = parse("bash", parser_bytes(source.text), deadline)
     index = LineIndex(source.text)
     lines = split_lines(source.text)
-    captures: dict[str, list[Node]] = {}
-    for _, matched in query_matches(_nodes_query(), root, deadline):
-        for name, nodes in matched.items():
-            captures.setdefault(name, []).extend(nodes)
+    captures = query_captures(_nodes_query(), root, deadline)
 
     heredocs = [
         found

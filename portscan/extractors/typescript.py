@@ -201,8 +201,8 @@ def _url_hits(
     block: CodeBlock, root: Node, source: bytes, deadline: float | None
 ) -> Iterator[_Hit]:
     """``scheme://host:port`` in string and template fragments (never in comments)."""
-    found = queries.query_matches(_fragment_query(block.grammar), root, deadline)
-    fragments = [node for _, captures in found for node in captures["fragment"]]
+    captures = queries.query_captures(_fragment_query(block.grammar), root, deadline)
+    fragments = captures.get("fragment", [])
     ascii_only = block.text.isascii()
     byte_at = char_at = 0  # fragments come in document order: convert offsets incrementally
     for node in sorted(fragments, key=lambda n: n.start_byte):

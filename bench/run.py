@@ -45,7 +45,6 @@ import json
 import os
 import platform
 import random
-import re
 import shutil
 import site
 import statistics
@@ -60,6 +59,7 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # pick() and cache_folder() ask this checkout's portscan
 TREES = HERE / "trees"
 AST_GREP_CONFIG = HERE / "ast-grep" / "sgconfig.yml"
 #: Files a bench edit may touch: appending a comment keeps them valid.
@@ -165,8 +165,11 @@ def bench_python(into: Path) -> Path:
 
 
 def portscan_command(python: Path) -> list[str]:
-    """portscan as its console script runs it (``python -m`` would add runpy's imports)."""
-    return [str(python), "-c", "import sys; from portscan.cli import run; run()"]
+    """portscan as its console script runs it (``python -m`` would add runpy's imports):
+    ``cli.run``, which ends the process itself, or, in a revision from before it
+    existed, ``sys.exit(cli.main())``."""
+    entry = "import sys, portscan.cli as cli; sys.exit(getattr(cli, 'run', cli.main)())"
+    return [str(python), "-c", entry]
 
 
 def start_up(python: str | Path, env: dict[str, str], repeat: int = 7) -> float:
@@ -288,8 +291,13 @@ def measure(
 # -- one size ----------------------------------------------------------------------------------
 
 
+def tree_root(size: int, seed: int) -> Path:
+    """Where the tree of ``size`` files and ``seed`` lives."""
+    return TREES / f"{size}-{seed}"
+
+
 def ensure_tree(size: int, seed: int, regenerate: bool) -> Path:
-    root = TREES / f"{size}-{seed}"
+    root = tree_root(size, seed)
     if regenerate or not (root / ".git").is_dir():
         generator = load_generator()
         print(f"bench: writing {root} ...", file=sys.stderr, flush=True)
@@ -308,19 +316,24 @@ def tracked(root: Path) -> list[str]:
 
 
 def pick(root: Path, files: list[str], seed: int, with_ports: bool) -> list[str]:
-    """Five editable files: any, or ones that state a port (so their parser runs)."""
+    """Five editable files: any, or ones that state a port, so that their parser runs
+    (an extractor that claims the file lets its bytes through its prefilter)."""
     eligible = []
     for rel in files:
         suffix = os.path.splitext(rel)[1]
         if suffix not in EDITABLE or (suffix == ".yml" and "compose" not in rel):
             continue
-        if with_ports and not _PORTISH.search((root / rel).read_bytes()):
+        if with_ports and not _parsed((root / rel).read_bytes(), rel):
             continue
         eligible.append(rel)
     return random.Random(seed).sample(eligible, 5)
 
 
-_PORTISH = re.compile(rb"\bport|Port|PORT")
+def _parsed(data: bytes, rel: str) -> bool:
+    """Whether portscan (this checkout's) parses a file of these bytes at ``rel``."""
+    from portscan.extractors import claimed_by
+
+    return any(e.PREFILTER is None or e.PREFILTER.search(data) for e in claimed_by(rel))
 
 
 def run_size(
@@ -345,17 +358,25 @@ def run_size(
     floor = shared_row("read floor: cat every file", "floor")
     rows.append(measure(floor, "git ls-files -z | xargs -0 cat > /dev/null", root, repeat))
 
-    cold = portscan_rows("portscan scan --no-cache (cold)", "cold")
-    rows.append(measure(cold, [*portscan, "scan", ".", "--no-cache", *jobs], root, repeat))
+    warm_scan = [*portscan, "scan", ".", *jobs]
 
     def fill_cache(env: dict[str, str]) -> None:
-        subprocess.run([*portscan, "scan", ".", *jobs], cwd=root, env=env, capture_output=True)
+        """A scan that fills the cache, and must work: a version that cannot scan (an
+        old revision, a broken patch) stops the bench instead of timing its failure."""
+        done = subprocess.run(warm_scan, cwd=root, env=env, capture_output=True)
+        if done.returncode not in (0, 1) or b"Traceback" in done.stderr:
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            raise SystemExit(f"bench: portscan failed (exit {done.returncode}): {tail}")
 
+    for env in envs:
+        fill_cache(env)  # each version can scan this tree (its cache is refilled below)
+    cold = portscan_rows("portscan scan --no-cache (cold)", "cold")
+    rows.append(measure(cold, [*portscan, "scan", ".", "--no-cache", *jobs], root, repeat))
     for env in envs:
         shutil.rmtree(cache_folder(root, env), ignore_errors=True)
         fill_cache(env)
     warm = portscan_rows("portscan scan (warm cache)", "warm")
-    rows.append(measure(warm, [*portscan, "scan", ".", *jobs], root, repeat))
+    rows.append(measure(warm, warm_scan, root, repeat))
 
     for with_ports in (False, True):
         chosen = pick(root, files, args.seed, with_ports)
@@ -387,13 +408,14 @@ def run_size(
 
 def cache_folder(root: Path, env: dict[str, str]) -> Path:
     """Where portscan keeps the cache of ``root`` in ``env`` (see ``bench_env``)."""
-    xdg = env.get("XDG_CACHE_HOME")
-    return Path(xdg) / "portscan" if xdg else root / ".portscan_cache"
+    from portscan.cache import cache_dir
+
+    return cache_dir(root, None, env)
 
 
 def same_output(size: int, args: argparse.Namespace, env: dict[str, str]) -> bool:
     """Cold, warm and single-process runs print the same JSON."""
-    root = TREES / f"{size}-{args.seed}"
+    root = tree_root(size, args.seed)
     portscan = portscan_command(args.python)
     outputs = {
         subprocess.run(
@@ -482,13 +504,13 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         args.python = bench_python(folder / "venv")
         here = snapshot(folder / "checkout", args.patch)
-        if args.against is None:
-            return run_all(sizes, args, [bench_env(here)], argv)
-        there = snapshot(folder / "against", revision=args.against)
-        envs = [
-            bench_env(here, folder / "checkout-cache"),
-            bench_env(there, folder / "against-cache"),
-        ]
+        envs = [bench_env(here)]
+        if args.against is not None:
+            there = snapshot(folder / "against", revision=args.against)
+            envs = [
+                bench_env(here, folder / "checkout-cache"),
+                bench_env(there, folder / "against-cache"),
+            ]
         return run_all(sizes, args, envs, argv)
 
 
@@ -510,7 +532,7 @@ def run_all(
     for size in sizes:
         per_env = run_size(size, args, envs)
         measures = per_env[0]
-        root = TREES / f"{size}-{args.seed}"
+        root = tree_root(size, args.seed)
         megabytes = sum((root / rel).stat().st_size for rel in tracked(root)) / 1e6
         repeat = len(measures[0].seconds)
         print()
